@@ -1,0 +1,46 @@
+# Two commands for a fresh Debian machine with Python 3.11 (see README):
+#   make demo   set everything up and run the whole platform
+#   make test   set everything up and run every test (the quality gate included)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test setup system-deps lint typecheck soak bench screenshots clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian packages the tests and the demo need (Chromium for browser tests, PostgreSQL for the
+# second database run, a CJK font for Chinese text in offline web mode); installed only when
+# missing.
+system-deps:
+	scripts/install-system-deps.sh
+
+demo: setup system-deps
+	$(BIN)/chargepile demo
+
+test: setup system-deps
+	scripts/run-tests.sh
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+# Long fault and load tests, not part of `make test`.
+soak: setup system-deps
+	$(BIN)/pytest -m slow -p no:cacheprovider
+
+bench: setup system-deps
+	scripts/run-benchmarks.sh
+
+clean:
+	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,130 @@
+"""``chargepile`` command line: serve, db, seed-demo, demo, sim, app.
+
+Each subcommand builds its component from settings and runs it; nothing here holds logic
+of its own beyond wiring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from backend.settings import Settings
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from backend.app import create_app
+
+    settings = Settings()
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        ws="websockets",
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from backend.db.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings, args.revision)
+    print(f"database at {settings.resolved_database_url} is at revision {args.revision}")
+    return 0
+
+
+def _db_revision(args: argparse.Namespace) -> int:
+    from backend.db.migrate import revision
+
+    revision(Settings(), args.message)
+    return 0
+
+
+def _seed_demo(_args: argparse.Namespace) -> int:
+    from backend.services.seed import seed_demo
+
+    from backend.db.engine import create_engine, create_session_factory
+
+    settings = Settings()
+
+    async def run() -> None:
+        engine = create_engine(settings)
+        try:
+            credentials = await seed_demo(
+                create_session_factory(engine),
+                chargers_file=settings.data_dir / "demo-chargers.json",
+            )
+        finally:
+            await engine.dispose()
+        print(credentials.describe())
+
+    asyncio.run(run())
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from chargepile.demo import run_demo
+
+    return asyncio.run(run_demo(host=args.host, base_port=args.base_port))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chargepile", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the backend (REST API, event streams, OCPP)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--ssl-certfile", default=None, help="serve HTTPS/WSS (OCPP profile 2)")
+    serve.add_argument("--ssl-keyfile", default=None)
+    serve.set_defaults(handler=_serve)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True
+    )
+    up = db.add_parser("upgrade", help="apply migrations")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(handler=_db_upgrade)
+    rev = db.add_parser("revision", help="autogenerate a migration from the models")
+    rev.add_argument("-m", "--message", required=True)
+    rev.set_defaults(handler=_db_revision)
+
+    seed = sub.add_parser(
+        "seed-demo", help="load the demo operator, network and 90 days of history"
+    )
+    seed.set_defaults(handler=_seed_demo)
+
+    demo = sub.add_parser("demo", help="migrate, seed and run the whole platform")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--base-port", type=int, default=8000)
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    handler: Handler = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

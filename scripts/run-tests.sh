@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole quality gate: lint, format, types, the full test suite on SQLite, then the
+# database-facing suites once more on a real PostgreSQL server started here on loopback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+echo "== ruff lint";   $BIN/ruff check .
+echo "== ruff format"; $BIN/ruff format --check .
+echo "== mypy strict"; $BIN/mypy
+
+echo "== pytest (SQLite)"
+$BIN/pytest -p no:cacheprovider -m "not slow"
+
+pgdir=$(mktemp -d /tmp/chargepile-pg.XXXXXX)
+port=$($BIN/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+trap 'scripts/postgres.sh stop "$pgdir"' EXIT
+url=$(scripts/postgres.sh start "$pgdir" "$port")
+echo "== pytest (PostgreSQL at 127.0.0.1:$port)"
+suites=()
+for d in tests/backend tests/ocpp tests/client tests/payments; do [ -d "$d" ] && suites+=("$d"); done
+CHARGEPILE_TEST_DATABASE_URL=$url $BIN/pytest -p no:cacheprovider -m "not slow and not browser" "${suites[@]}"
