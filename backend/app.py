@@ -16,6 +16,7 @@ from backend.api.errors import install_error_handlers
 from backend.api.router import build_api_router
 from backend.context import AppContext
 from backend.db.engine import create_engine, create_session_factory
+from backend.payments.outbox import payments_lifecycle
 from backend.services.events import InProcessEventBus
 from backend.settings import Settings
 
@@ -81,7 +82,7 @@ def create_app(
 
 def _builtin_lifecycles() -> list[Lifecycle]:
     """Background services every backend runs (grows as features land)."""
-    return []
+    return [payments_lifecycle]
 
 
 def _extra_routers(ctx: AppContext) -> list[Callable[[FastAPI], None]]:

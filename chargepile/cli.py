@@ -64,8 +64,7 @@ def _seed_demo(_args: argparse.Namespace) -> int:
         engine = create_engine(settings)
         try:
             credentials = await seed_demo(
-                create_session_factory(engine),
-                chargers_file=settings.data_dir / "demo-chargers.json",
+                create_session_factory(engine), data_dir=settings.data_dir
             )
         finally:
             await engine.dispose()
@@ -79,6 +78,18 @@ def _demo(args: argparse.Namespace) -> int:
     from chargepile.demo import run_demo
 
     return asyncio.run(run_demo(host=args.host, base_port=args.base_port))
+
+
+def _sim(args: argparse.Namespace) -> int:
+    """Delegate to the simulator's own command line (its options: ``chargepile sim X --help``)."""
+    if args.kind == "stations":
+        from simulators.ocpp.__main__ import main as stations_main
+
+        return stations_main(args.rest)
+    from simulators.home.__main__ import main as home_main
+
+    home_main(args.rest)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
         "seed-demo", help="load the demo operator, network and 90 days of history"
     )
     seed.set_defaults(handler=_seed_demo)
+
+    sim = sub.add_parser(
+        "sim",
+        help="run simulators: 'stations' (OCPP fleet) or 'home' (BLE home charger)",
+        add_help=False,
+    )
+    sim.add_argument("kind", choices=["stations", "home"])
+    sim.add_argument("rest", nargs=argparse.REMAINDER, help="the simulator's own options")
+    sim.set_defaults(handler=_sim)
 
     demo = sub.add_parser("demo", help="migrate, seed and run the whole platform")
     demo.add_argument("--host", default="127.0.0.1")

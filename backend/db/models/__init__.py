@@ -3,6 +3,8 @@
 - :mod:`.accounts`: operators (tenants), their staff, drivers, refresh tokens, the audit log.
 - :mod:`.network`: stations, chargers, connectors and tariffs.
 - :mod:`.charging`: RFID cards, charging sessions, meter samples and faults.
+- :mod:`.payments`: wallets and their ledger, payment intents, provider calls (outbox), webhooks.
+- :mod:`.reporting`: derived daily rollups that keep reports fast.
 """
 
 from backend.db.models.accounts import (
@@ -30,6 +32,21 @@ from backend.db.models.network import (
     Station,
     Tariff,
 )
+from backend.db.models.payments import (
+    EntryKind,
+    IdempotencyRecord,
+    OperationStatus,
+    PaymentCapture,
+    PaymentIntent,
+    PaymentMethod,
+    PaymentOperation,
+    PaymentPurpose,
+    PaymentStatus,
+    Wallet,
+    WalletEntry,
+    WebhookEvent,
+)
+from backend.db.models.reporting import ReportRollupState, SessionDailyRollup
 
 __all__ = [
     "AuditLog",
@@ -39,16 +56,30 @@ __all__ = [
     "Connector",
     "ConnectorType",
     "Driver",
+    "EntryKind",
     "Fault",
     "FaultSource",
+    "IdempotencyRecord",
     "MeterSample",
+    "OperationStatus",
     "Operator",
+    "PaymentCapture",
+    "PaymentIntent",
+    "PaymentMethod",
+    "PaymentOperation",
+    "PaymentPurpose",
+    "PaymentStatus",
     "RecordStatus",
     "RefreshToken",
+    "ReportRollupState",
     "RfidCard",
+    "SessionDailyRollup",
     "SessionStatus",
     "StaffRole",
     "StaffUser",
     "Station",
     "Tariff",
+    "Wallet",
+    "WalletEntry",
+    "WebhookEvent",
 ]

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -75,6 +76,16 @@ class ChargingSession(Base):
         Index("ix_sessions_operator_started", "operator_id", "started_at"),
         Index("ix_sessions_charger_started", "charger_id", "started_at"),
         Index("ix_sessions_driver_started", "driver_id", "started_at"),
+        # Reports: find sessions changed since the rollup was refreshed, and the live ones.
+        Index("ix_sessions_operator_updated", "operator_id", "updated_at"),
+        # Partial: only running sessions, so "what is running now" stays instant at any size
+        # (queries must spell the literal ``status = 'active'`` for the index to apply).
+        Index(
+            "ix_sessions_running",
+            "operator_id",
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
         # A charger re-sending StartTransaction after a reconnect must find its session again.
         UniqueConstraint("charger_id", "connector_no", "start_dedup_key"),
     )

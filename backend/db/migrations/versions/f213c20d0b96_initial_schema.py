@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: fb0d8f6515a8
+Revision ID: f213c20d0b96
 Revises:
-Create Date: 2026-11-24 08:26:14.168906
+Create Date: 2026-11-24 09:07:34.562443
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import backend.db.base
 
-revision: str = "fb0d8f6515a8"
+revision: str = "f213c20d0b96"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -32,6 +32,18 @@ def upgrade() -> None:
         sa.Column("created_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_drivers")),
         sa.UniqueConstraint("email", name=op.f("uq_drivers_email")),
+    )
+    op.create_table(
+        "idempotency_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scope", sa.String(length=40), nullable=False),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("response_body", sa.Text(), nullable=True),
+        sa.Column("created_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_records")),
+        sa.UniqueConstraint("scope", "key", name=op.f("uq_idempotency_records_scope")),
     )
     op.create_table(
         "operators",
@@ -63,6 +75,31 @@ def upgrade() -> None:
             batch_op.f("ix_refresh_tokens_family_id"), ["family_id"], unique=False
         )
 
+    op.create_table(
+        "webhook_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("provider", sa.String(length=20), nullable=False),
+        sa.Column("event_id", sa.String(length=80), nullable=False),
+        sa.Column("event_type", sa.String(length=40), nullable=False),
+        sa.Column("provider_ref", sa.String(length=80), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("received_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_events")),
+        sa.UniqueConstraint("provider", "event_id", name=op.f("uq_webhook_events_provider")),
+    )
+    op.create_table(
+        "report_rollup_state",
+        sa.Column("operator_id", sa.Integer(), nullable=False),
+        sa.Column("timezone", sa.String(length=64), nullable=False),
+        sa.Column("watermark", backend.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("built_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["operator_id"],
+            ["operators.id"],
+            name=op.f("fk_report_rollup_state_operator_id_operators"),
+        ),
+        sa.PrimaryKeyConstraint("operator_id", name=op.f("pk_report_rollup_state")),
+    )
     op.create_table(
         "rfid_cards",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -131,6 +168,19 @@ def upgrade() -> None:
     with op.batch_alter_table("tariffs", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tariffs_operator_id"), ["operator_id"], unique=False)
 
+    op.create_table(
+        "wallets",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("driver_id", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["driver_id"], ["drivers.id"], name=op.f("fk_wallets_driver_id_drivers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_wallets")),
+        sa.UniqueConstraint("driver_id", "currency", name=op.f("uq_wallets_driver_id")),
+    )
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -278,6 +328,16 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_sessions_operator_started", ["operator_id", "started_at"], unique=False
         )
+        batch_op.create_index(
+            "ix_sessions_operator_updated", ["operator_id", "updated_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_sessions_running",
+            ["operator_id"],
+            unique=False,
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        )
 
     op.create_table(
         "connectors",
@@ -334,6 +394,38 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "session_daily_rollups",
+        sa.Column("operator_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("charger_id", sa.Integer(), nullable=False),
+        sa.Column("station_id", sa.Integer(), nullable=False),
+        sa.Column("sessions", sa.Integer(), nullable=False),
+        sa.Column("energy_wh", sa.BigInteger(), nullable=False),
+        sa.Column("revenue_minor", sa.BigInteger(), nullable=False),
+        sa.Column("busy_s0", sa.BigInteger(), nullable=False),
+        sa.Column("busy_s1", sa.BigInteger(), nullable=False),
+        sa.Column("busy_s2", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["charger_id"],
+            ["chargers.id"],
+            name=op.f("fk_session_daily_rollups_charger_id_chargers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["operator_id"],
+            ["operators.id"],
+            name=op.f("fk_session_daily_rollups_operator_id_operators"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["station_id"],
+            ["stations.id"],
+            name=op.f("fk_session_daily_rollups_station_id_stations"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "operator_id", "day", "charger_id", "station_id", name=op.f("pk_session_daily_rollups")
+        ),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
         "meter_samples",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("session_id", sa.Integer(), nullable=False),
@@ -357,15 +449,198 @@ def upgrade() -> None:
             batch_op.f("ix_meter_samples_session_id"), ["session_id"], unique=False
         )
 
+    op.create_table(
+        "payment_intents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("purpose", sa.String(length=10), nullable=False),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("driver_id", sa.Integer(), nullable=True),
+        sa.Column("operator_id", sa.Integer(), nullable=True),
+        sa.Column("station_id", sa.Integer(), nullable=True),
+        sa.Column("charger_id", sa.Integer(), nullable=True),
+        sa.Column("connector_no", sa.Integer(), nullable=True),
+        sa.Column("session_id", sa.Integer(), nullable=True),
+        sa.Column("wallet_id", sa.Integer(), nullable=True),
+        sa.Column("receipt_token", sa.String(length=64), nullable=True),
+        sa.Column("provider", sa.String(length=20), nullable=False),
+        sa.Column("provider_ref", sa.String(length=80), nullable=True),
+        sa.Column("payment_method_token", sa.String(length=80), nullable=True),
+        sa.Column("tariff_snapshot", sa.JSON(), nullable=False),
+        sa.Column("authorized_minor", sa.BigInteger(), nullable=False),
+        sa.Column("final_cost_minor", sa.BigInteger(), nullable=True),
+        sa.Column("captured_minor", sa.BigInteger(), nullable=False),
+        sa.Column("refunded_minor", sa.BigInteger(), nullable=False),
+        sa.Column("shortfall_minor", sa.BigInteger(), nullable=False),
+        sa.Column("decline_code", sa.String(length=40), nullable=True),
+        sa.Column("message", sa.String(length=200), nullable=True),
+        sa.Column("created_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["charger_id"], ["chargers.id"], name=op.f("fk_payment_intents_charger_id_chargers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["driver_id"], ["drivers.id"], name=op.f("fk_payment_intents_driver_id_drivers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["operator_id"], ["operators.id"], name=op.f("fk_payment_intents_operator_id_operators")
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["charging_sessions.id"],
+            name=op.f("fk_payment_intents_session_id_charging_sessions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["station_id"], ["stations.id"], name=op.f("fk_payment_intents_station_id_stations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["wallet_id"], ["wallets.id"], name=op.f("fk_payment_intents_wallet_id_wallets")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_intents")),
+        sa.UniqueConstraint("receipt_token", name=op.f("uq_payment_intents_receipt_token")),
+        sa.UniqueConstraint("session_id", name=op.f("uq_payment_intents_session_id")),
+    )
+    with op.batch_alter_table("payment_intents", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_payment_intents_driver_created", ["driver_id", "created_at"], unique=False
+        )
+        batch_op.create_index("ix_payment_intents_status", ["status"], unique=False)
+
+    op.create_table(
+        "payment_captures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("operator_id", sa.Integer(), nullable=False),
+        sa.Column("station_id", sa.Integer(), nullable=False),
+        sa.Column("charger_id", sa.Integer(), nullable=False),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+        sa.Column("refunded_minor", sa.BigInteger(), nullable=False),
+        sa.Column("captured_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["charger_id"], ["chargers.id"], name=op.f("fk_payment_captures_charger_id_chargers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["operator_id"],
+            ["operators.id"],
+            name=op.f("fk_payment_captures_operator_id_operators"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_id"],
+            ["payment_intents.id"],
+            name=op.f("fk_payment_captures_payment_id_payment_intents"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["charging_sessions.id"],
+            name=op.f("fk_payment_captures_session_id_charging_sessions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["station_id"], ["stations.id"], name=op.f("fk_payment_captures_station_id_stations")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_captures")),
+        sa.UniqueConstraint("payment_id", name=op.f("uq_payment_captures_payment_id")),
+        sa.UniqueConstraint("session_id", name=op.f("uq_payment_captures_session_id")),
+    )
+    with op.batch_alter_table("payment_captures", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_payment_captures_operator_captured", ["operator_id", "captured_at"], unique=False
+        )
+
+    op.create_table(
+        "payment_operations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=False),
+        sa.Column("step", sa.String(length=16), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=120), nullable=False),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", backend.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=200), nullable=True),
+        sa.Column("provider_response", sa.JSON(), nullable=False),
+        sa.Column("created_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", backend.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["payment_id"],
+            ["payment_intents.id"],
+            name=op.f("fk_payment_operations_payment_id_payment_intents"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_operations")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_payment_operations_idempotency_key")),
+    )
+    with op.batch_alter_table("payment_operations", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_payment_operations_due", ["status", "next_attempt_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_payment_operations_payment_id"), ["payment_id"], unique=False
+        )
+
+    op.create_table(
+        "wallet_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("wallet_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+        sa.Column("entry_key", sa.String(length=120), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=True),
+        sa.Column("session_id", sa.Integer(), nullable=True),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("created_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["payment_id"],
+            ["payment_intents.id"],
+            name=op.f("fk_wallet_entries_payment_id_payment_intents"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["charging_sessions.id"],
+            name=op.f("fk_wallet_entries_session_id_charging_sessions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["wallet_id"], ["wallets.id"], name=op.f("fk_wallet_entries_wallet_id_wallets")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_wallet_entries")),
+        sa.UniqueConstraint("entry_key", name=op.f("uq_wallet_entries_entry_key")),
+    )
+    with op.batch_alter_table("wallet_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_wallet_entries_wallet_created", ["wallet_id", "created_at"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("wallet_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_wallet_entries_wallet_created")
+
+    op.drop_table("wallet_entries")
+    with op.batch_alter_table("payment_operations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payment_operations_payment_id"))
+        batch_op.drop_index("ix_payment_operations_due")
+
+    op.drop_table("payment_operations")
+    with op.batch_alter_table("payment_captures", schema=None) as batch_op:
+        batch_op.drop_index("ix_payment_captures_operator_captured")
+
+    op.drop_table("payment_captures")
+    with op.batch_alter_table("payment_intents", schema=None) as batch_op:
+        batch_op.drop_index("ix_payment_intents_status")
+        batch_op.drop_index("ix_payment_intents_driver_created")
+
+    op.drop_table("payment_intents")
     with op.batch_alter_table("meter_samples", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meter_samples_session_id"))
 
     op.drop_table("meter_samples")
+    op.drop_table("session_daily_rollups")
     with op.batch_alter_table("faults", schema=None) as batch_op:
         batch_op.drop_index("ix_faults_operator_opened")
         batch_op.drop_index(batch_op.f("ix_faults_charger_id"))
@@ -376,6 +651,12 @@ def downgrade() -> None:
 
     op.drop_table("connectors")
     with op.batch_alter_table("charging_sessions", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_sessions_running",
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        )
+        batch_op.drop_index("ix_sessions_operator_updated")
         batch_op.drop_index("ix_sessions_operator_started")
         batch_op.drop_index("ix_sessions_driver_started")
         batch_op.drop_index("ix_sessions_charger_started")
@@ -395,6 +676,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_audit_log_operator_created")
 
     op.drop_table("audit_log")
+    op.drop_table("wallets")
     with op.batch_alter_table("tariffs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tariffs_operator_id"))
 
@@ -408,10 +690,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_rfid_cards_driver_id"))
 
     op.drop_table("rfid_cards")
+    op.drop_table("report_rollup_state")
+    op.drop_table("webhook_events")
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_refresh_tokens_family_id"))
 
     op.drop_table("refresh_tokens")
     op.drop_table("operators")
+    op.drop_table("idempotency_records")
     op.drop_table("drivers")
     # ### end Alembic commands ###

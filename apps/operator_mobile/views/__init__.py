@@ -1,0 +1,1 @@
+"""Screens of the operator app, one module per screen; they render ``state`` models only."""

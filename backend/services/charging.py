@@ -1,0 +1,456 @@
+"""Charging sessions as the OCPP central system writes them: authorisation of RFID cards and
+app starts, StartTransaction, MeterValues and StopTransaction — each idempotent, because
+chargers re-send transaction messages after reconnects and retries.
+
+Deduplication (OCPP 1.6 §4.10, see notes/ocpp.md §6):
+
+* StartTransaction: keyed on (charger, connector, idTag|timestamp|meterStart); a repeat gets
+  the same transactionId back and changes nothing.
+* MeterValues: one row per (session, sample timestamp); repeats are skipped by the database's
+  unique constraint, and the session totals only move forward.
+* StopTransaction: a session already completed is answered again unchanged.
+
+The transactionId handed to the charger is the ``charging_sessions`` primary key. A remote start
+first creates a *pending* session (so the driver owns it from the start); the charger's
+StartTransaction then activates it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.db.models import (
+    CardStatus,
+    Charger,
+    ChargingSession,
+    MeterSample,
+    Operator,
+    RfidCard,
+    SessionStatus,
+    Station,
+    Tariff,
+)
+from backend.payments.tariff import EnergyPoint, running_cost, snapshot_tariff
+from backend.services.events import Audience, EventBus
+from backend.services.ocpp_chargers import ChargerRef, SessionFactory, Writer
+from backend.services.ocpp_meter import ParsedSample, parse_meter_value
+from backend.services.sessions import session_public
+
+PENDING_START_TTL = timedelta(minutes=3)
+"""A remote start the charger has not turned into a transaction by then has failed."""
+
+APP_TAG_PREFIX = "APP"
+"""idTags the backend makes up for app (remote) starts of drivers without a card."""
+
+
+def app_id_tag(driver_id: int) -> str:
+    return f"{APP_TAG_PREFIX}{driver_id:08d}"
+
+
+@dataclass(frozen=True, slots=True)
+class IdTagInfo:
+    status: str
+    expiry_date: datetime | None = None
+
+    def as_ocpp(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"status": self.status}
+        if self.expiry_date is not None:
+            data["expiry_date"] = self.expiry_date.isoformat()
+        return data
+
+
+# ------------------------------------------------------------------ authorisation
+async def _tag_info(
+    session: AsyncSession, ref: ChargerRef, id_tag: str, now: datetime
+) -> tuple[IdTagInfo, RfidCard | None]:
+    card = (
+        await session.execute(
+            select(RfidCard).where(RfidCard.operator_id == ref.operator_id, RfidCard.uid == id_tag)
+        )
+    ).scalar_one_or_none()
+    if card is not None:
+        if card.status == CardStatus.BLOCKED:
+            return IdTagInfo("Blocked"), card
+        if card.expires_at is not None and card.expires_at <= now:
+            return IdTagInfo("Expired", card.expires_at), card
+        return IdTagInfo("Accepted", card.expires_at), card
+    pending = await _pending_for_tag(session, ref, id_tag, None, now)
+    if pending is not None:
+        return IdTagInfo("Accepted"), None
+    return IdTagInfo("Invalid"), None
+
+
+async def authorize(
+    sessions: SessionFactory, ref: ChargerRef, *, id_tag: str, now: datetime
+) -> IdTagInfo:
+    """Authorize: the operator's RFID cards (blocked/expired/unknown), or a pending app start."""
+    async with sessions() as session:
+        info, _card = await _tag_info(session, ref, id_tag, now)
+    return info
+
+
+async def _pending_for_tag(
+    session: AsyncSession,
+    ref: ChargerRef,
+    id_tag: str,
+    connector_no: int | None,
+    now: datetime,
+) -> ChargingSession | None:
+    where = [
+        ChargingSession.charger_id == ref.id,
+        ChargingSession.status == SessionStatus.PENDING,
+        ChargingSession.id_tag == id_tag,
+        ChargingSession.started_at >= now - PENDING_START_TTL,
+    ]
+    if connector_no is not None:
+        where.append(ChargingSession.connector_no == connector_no)
+    return (
+        (await session.execute(select(ChargingSession).where(*where).order_by(ChargingSession.id)))
+        .scalars()
+        .first()
+    )
+
+
+# ------------------------------------------------------------------ events
+def _audiences(ref: ChargerRef, row: ChargingSession) -> list[Audience]:
+    out = [ref.audience]
+    if row.driver_id is not None:
+        out.append(Audience.driver(row.driver_id))
+    return out
+
+
+def publish_session(events: EventBus, kind: str, ref: ChargerRef, row: ChargingSession) -> None:
+    data = session_public(row, ref.station_name, ref.ocpp_id).model_dump(mode="json")
+    events.publish(kind, data, *_audiences(ref, row))
+
+
+# ------------------------------------------------------------------ remote start bookkeeping
+async def create_pending_session(
+    session: AsyncSession,
+    *,
+    charger: Charger,
+    station: Station,
+    connector_no: int,
+    id_tag: str,
+    driver_id: int | None,
+    now: datetime,
+) -> ChargingSession:
+    """The session a remote start will become (flushed, not committed: caller commits)."""
+    row = ChargingSession(
+        operator_id=charger.operator_id,
+        station_id=station.id,
+        charger_id=charger.id,
+        connector_no=connector_no,
+        driver_id=driver_id,
+        id_tag=id_tag,
+        status=SessionStatus.PENDING,
+        started_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def fail_pending_session(
+    writer: Writer,
+    events: EventBus,
+    ref: ChargerRef,
+    *,
+    session_id: int,
+    reason: str,
+    now: datetime,
+) -> None:
+    """The charger refused or never answered the remote start."""
+
+    async def work(session: AsyncSession) -> ChargingSession | None:
+        row = await session.get(ChargingSession, session_id)
+        if row is None or row.status != SessionStatus.PENDING:
+            return None
+        row.status = SessionStatus.FAILED
+        row.stop_reason = reason[:32]
+        row.stopped_at = now
+        row.updated_at = now
+        return row
+
+    failed = await writer.write(work)
+    if failed is not None:
+        publish_session(events, "session.failed", ref, failed)
+
+
+# ------------------------------------------------------------------ StartTransaction
+async def _tariff_snapshot(
+    session: AsyncSession, ref: ChargerRef, now: datetime
+) -> tuple[dict[str, Any], str]:
+    tariff = (
+        await session.execute(
+            select(Tariff)
+            .join(Station, Station.tariff_id == Tariff.id)
+            .where(Station.id == ref.station_id)
+        )
+    ).scalar_one_or_none()
+    if tariff is None:
+        currency = await session.scalar(
+            select(Operator.currency).where(Operator.id == ref.operator_id)
+        )
+        return {}, currency or "CNY"
+    return snapshot_tariff(tariff, timezone=ref.timezone, now=now), tariff.currency
+
+
+async def start_transaction(
+    writer: Writer,
+    events: EventBus,
+    ref: ChargerRef,
+    *,
+    connector_no: int,
+    id_tag: str,
+    meter_start: int,
+    timestamp: datetime,
+    now: datetime,
+) -> tuple[int, IdTagInfo]:
+    """Open (or find again) the session; returns (transactionId, idTagInfo).
+
+    The transaction is recorded even for a refused idTag — OCPP requires a transactionId in
+    the answer; the charger stops it itself on a non-Accepted status.
+    """
+    key = f"{id_tag}|{timestamp.isoformat()}|{meter_start}"[:80]
+
+    async def work(session: AsyncSession) -> tuple[ChargingSession, IdTagInfo, bool]:
+        existing = (
+            await session.execute(
+                select(ChargingSession).where(
+                    ChargingSession.charger_id == ref.id,
+                    ChargingSession.connector_no == connector_no,
+                    ChargingSession.start_dedup_key == key,
+                )
+            )
+        ).scalar_one_or_none()
+        info, card = await _tag_info(session, ref, id_tag, now)
+        if existing is not None:
+            return existing, info, False
+        row = await _pending_for_tag(session, ref, id_tag, connector_no, now)
+        if row is None:
+            row = ChargingSession(
+                operator_id=ref.operator_id,
+                station_id=ref.station_id,
+                charger_id=ref.id,
+                connector_no=connector_no,
+                id_tag=id_tag,
+                driver_id=card.driver_id if card is not None else None,
+            )
+            session.add(row)
+        row.card_id = card.id if card is not None else row.card_id
+        if row.driver_id is None and card is not None:
+            row.driver_id = card.driver_id
+        row.status = SessionStatus.ACTIVE
+        row.start_dedup_key = key
+        row.started_at = timestamp
+        row.meter_start_wh = meter_start
+        row.updated_at = now
+        row.tariff_snapshot, row.currency = await _tariff_snapshot(session, ref, timestamp)
+        await session.flush()
+        return row, info, True
+
+    for _attempt in range(2):
+        try:
+            row, info, created = await writer.write(work)
+        except IntegrityError:
+            continue  # a concurrent duplicate won the race: read its id on the next pass
+        if created:
+            publish_session(events, "session.started", ref, row)
+        return row.id, info
+    raise RuntimeError("StartTransaction deduplication did not converge")
+
+
+# ------------------------------------------------------------------ MeterValues
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+async def store_samples(
+    session: AsyncSession, batches: Iterable[tuple[int, Iterable[ParsedSample]]]
+) -> None:
+    """Insert samples, skipping any (session, timestamp) already stored (re-sent messages)."""
+    rows = [
+        {
+            "session_id": session_id,
+            "sampled_at": s.at,
+            "energy_wh": s.energy_wh,
+            "power_w": s.power_w,
+            "current_a": s.current_a,
+            "voltage_v": s.voltage_v,
+            "soc": s.soc,
+            "raw": s.raw,
+        }
+        for session_id, samples in batches
+        for s in samples
+    ]
+    if not rows:
+        return
+    stmt = _insert(session)(MeterSample).values(rows)
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["session_id", "sampled_at"]))
+
+
+def _apply_costs(row: ChargingSession, now: datetime, points: list[EnergyPoint]) -> None:
+    if not row.tariff_snapshot:
+        return
+    cost = running_cost(row.tariff_snapshot, points, row.started_at, now, row.idle_since)
+    row.energy_cost_minor = cost.energy_minor
+    row.time_cost_minor = cost.time_minor
+    row.idle_cost_minor = cost.idle_minor
+    row.idle_seconds = cost.idle_seconds
+    row.cost_minor = cost.total_minor
+
+
+def apply_meter_update(row: ChargingSession, parsed: Sequence[ParsedSample], now: datetime) -> bool:
+    """Move a session's live figures (energy, power, SoC, running cost) to its newest sample.
+
+    Samples older than what the session already shows (a re-sent MeterValues) change nothing:
+    the energy register only moves forward. Returns whether anything changed.
+    """
+    latest = max(parsed, key=lambda s: s.at, default=None)
+    if row.status != SessionStatus.ACTIVE or latest is None:
+        return False
+    if latest.energy_wh is not None:
+        energy = max(latest.energy_wh - row.meter_start_wh, 0)
+        if energy < row.energy_wh:
+            return False
+        if energy > row.energy_wh:
+            # Running cost from the previous total to this one; the final bill at
+            # StopTransaction re-prices every stored sample exactly.
+            points = [
+                EnergyPoint(row.started_at, 0),
+                EnergyPoint(max(row.updated_at, row.started_at), row.energy_wh),
+                EnergyPoint(latest.at, energy),
+            ]
+            row.energy_wh = energy
+            _apply_costs(row, max(latest.at, row.started_at), points)
+    if latest.power_w is not None:
+        row.last_power_w = latest.power_w
+    if latest.soc is not None:
+        row.last_soc = latest.soc
+    row.updated_at = now
+    return True
+
+
+async def meter_values(
+    writer: Writer,
+    events: EventBus,
+    ref: ChargerRef,
+    *,
+    connector_no: int,
+    transaction_id: int | None,
+    meter_value: Sequence[Mapping[str, Any]],
+    now: datetime,
+) -> None:
+    """Persist every sample of a transaction; move the session's live figures forward.
+
+    (The central system batches these through :class:`backend.services.ocpp_writes.MeterBatcher`;
+    this is the one-message path.)
+    """
+    if transaction_id is None:
+        return  # connector-level readings outside a transaction are not kept
+    parsed = [parse_meter_value(element, now) for element in meter_value]
+
+    async def work(session: AsyncSession) -> ChargingSession | None:
+        row = await session.get(ChargingSession, transaction_id)
+        if row is None or row.charger_id != ref.id:
+            return None
+        await store_samples(session, [(row.id, parsed)])
+        return row if apply_meter_update(row, parsed, now) else None
+
+    changed = await writer.write(work)
+    if changed is not None:
+        publish_session(events, "session.updated", ref, changed)
+
+
+# ------------------------------------------------------------------ StopTransaction
+async def stop_transaction(
+    writer: Writer,
+    events: EventBus,
+    ref: ChargerRef,
+    *,
+    transaction_id: int,
+    meter_stop: int,
+    timestamp: datetime,
+    reason: str | None,
+    id_tag: str | None,
+    transaction_data: Sequence[Mapping[str, Any]] | None,
+    now: datetime,
+) -> IdTagInfo | None:
+    """Close the session with its final meter reading and bill; repeats change nothing."""
+    parsed = [parse_meter_value(e, timestamp) for e in transaction_data or []]
+
+    async def work(session: AsyncSession) -> tuple[IdTagInfo | None, ChargingSession | None]:
+        info = None
+        if id_tag:
+            info, _card = await _tag_info(session, ref, id_tag, now)
+        row = await session.get(ChargingSession, transaction_id)
+        if row is None or row.charger_id != ref.id or row.status == SessionStatus.COMPLETED:
+            return info, None
+        await store_samples(session, [(row.id, parsed)])
+        row.status = SessionStatus.COMPLETED
+        row.stopped_at = max(timestamp, row.started_at)
+        row.meter_stop_wh = meter_stop
+        row.stop_reason = (reason or "Local")[:32]
+        row.energy_wh = max(meter_stop - row.meter_start_wh, 0)
+        row.last_power_w = 0.0
+        row.updated_at = now
+        samples = (
+            await session.execute(
+                select(MeterSample.sampled_at, MeterSample.energy_wh)
+                .where(MeterSample.session_id == row.id, MeterSample.energy_wh.is_not(None))
+                .order_by(MeterSample.sampled_at)
+            )
+        ).all()
+        points = [
+            EnergyPoint(at, max(0, wh - row.meter_start_wh))
+            for at, wh in samples
+            if wh is not None and at <= row.stopped_at
+        ]
+        points.append(EnergyPoint(row.stopped_at, row.energy_wh))
+        _apply_costs(row, row.stopped_at, points)
+        return info, row
+
+    info, stopped = await writer.write(work)
+    if stopped is not None:
+        publish_session(events, "session.stopped", ref, stopped)
+    return info
+
+
+def payments_charging_port() -> Any:
+    """The :class:`backend.payments.charging_port.ChargingPort` payments uses to start and stop
+    paid sessions (found by ``backend.payments.charging_adapter``)."""
+    from backend.services.ocpp_commands import PaymentsChargingPort
+
+    return PaymentsChargingPort()
+
+
+__all__ = [
+    "APP_TAG_PREFIX",
+    "PENDING_START_TTL",
+    "IdTagInfo",
+    "ParsedSample",
+    "app_id_tag",
+    "apply_meter_update",
+    "authorize",
+    "create_pending_session",
+    "fail_pending_session",
+    "meter_values",
+    "parse_meter_value",
+    "payments_charging_port",
+    "publish_session",
+    "start_transaction",
+    "stop_transaction",
+    "store_samples",
+]

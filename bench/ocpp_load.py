@@ -1,0 +1,547 @@
+"""OCPP central-system load benchmark: the real backend vs a bare ``ocpp``-library server vs a
+raw websocket JSON responder, each in its own process, driven by a raw-websocket load generator
+in this process.
+
+Measures, per server (issue 3 "Performance"):
+
+* **held**: chargers connected and booted at once, and server RSS growth per connection;
+* **throughput**: MeterValues acknowledged per second with C concurrent chargers each sending
+  sequentially (one outstanding CALL per charger, as OCPP requires), p50/p99 ack latency;
+* **storm**: N chargers (re)connecting within W seconds, each sending BootNotification:
+  refused handshakes and p50/p99 BootNotification ack latency.
+
+The real backend persists everything (SQLite file, WAL): chargers authenticate with HTTP Basic
+against their stored hash, StartTransaction opens a session, every MeterValues is stored.
+
+Usage::
+
+    .venv/bin/python bench/ocpp_load.py              # scaled for a 2-core box (few minutes)
+    .venv/bin/python bench/ocpp_load.py --full       # the issue's sizes (10,000 chargers, 60 s)
+
+Writes its table into bench/RESULTS.md between ``<!-- bench:ocpp_load -->`` markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import itertools
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+SECTION = "ocpp_load"
+PASSWORD = "bench-password-0123456789abcdef"
+sys.path.insert(0, str(ROOT))
+
+
+# ============================================================================ servers
+def seed_rows(n: int) -> list[str]:
+    return [f"BENCH-{i:05d}" for i in range(n)]
+
+
+async def serve_backend(port: int, chargers: int, workdir: Path) -> None:
+    import uvicorn
+    from sqlalchemy import insert, literal, select
+
+    import backend.app as backend_app
+    from backend.api.routes import remote
+    from backend.db.base import Base
+    from backend.db.engine import create_engine
+    from backend.db.models import Charger, Connector, Operator, RfidCard, Station, Tariff
+    from backend.ocpp import mount_ocpp, ocpp_lifecycle, uvicorn_ws_options
+    from backend.security import hash_charger_password
+    from backend.settings import Settings
+
+    settings = Settings(
+        data_dir=workdir,
+        database_url=f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
+        ocpp_heartbeat_interval=3600,
+        ocpp_ping_interval=30.0,
+    )
+    engine = create_engine(settings)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+        op = (await conn.execute(insert(Operator).values(name="B", slug="b"))).inserted_primary_key
+        assert op is not None
+        tariff = await conn.execute(
+            insert(Tariff).values(
+                operator_id=op[0], name="T", currency="CNY", energy_price=1.2, bands=[]
+            )
+        )
+        st = await conn.execute(
+            insert(Station).values(
+                operator_id=op[0],
+                name="S",
+                address="A",
+                latitude=31.0,
+                longitude=121.0,
+                tariff_id=tariff.inserted_primary_key[0],  # type: ignore[index]
+            )
+        )
+        station_id = st.inserted_primary_key[0]  # type: ignore[index]
+        password_hash = hash_charger_password(PASSWORD)
+        ids = seed_rows(chargers)
+        await conn.execute(
+            insert(Charger),
+            [
+                {
+                    "operator_id": op[0],
+                    "station_id": station_id,
+                    "ocpp_id": ocpp_id,
+                    "ocpp_password_hash": password_hash,
+                }
+                for ocpp_id in ids
+            ],
+        )
+        await conn.execute(
+            insert(Connector).from_select(
+                ["charger_id", "connector_no", "connector_type", "max_kw"],
+                select(Charger.id, literal(1), literal("TYPE2"), literal(22.0)),
+            )
+        )
+        await conn.execute(insert(RfidCard).values(operator_id=op[0], uid="BENCH-TAG"))
+    await engine.dispose()
+    lifecycles = [ocpp_lifecycle] if ocpp_lifecycle not in backend_app._builtin_lifecycles() else []
+    app = backend_app.create_app(settings, lifecycles=lifecycles)
+    paths = {getattr(r, "path", None) for r in app.routes}
+    if "/ocpp/{charge_point_id}" not in paths:
+        mount_ocpp(app)
+    if "/api/v1/remote/start" not in paths:
+        app.include_router(remote.router, prefix="/api/v1")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="error",
+        lifespan="on",
+        backlog=8192,
+        **uvicorn_ws_options(settings),
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(1200):  # up to a minute on a busy box
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    print("READY", flush=True)
+    await task
+
+
+async def serve_bare(port: int) -> None:
+    """The ``ocpp`` library answering every message, storing nothing (its default settings)."""
+    from ocpp.routing import on
+    from ocpp.v16 import ChargePoint, call_result
+    from websockets.asyncio.server import serve
+    from websockets.exceptions import ConnectionClosed
+
+    tx = itertools.count(1)
+
+    class CP(ChargePoint):  # type: ignore[misc]
+        @on("BootNotification")
+        def boot(self, **_: Any) -> Any:
+            return call_result.BootNotification(
+                current_time=datetime.now(UTC).isoformat(), interval=3600, status="Accepted"
+            )
+
+        @on("StartTransaction")
+        def start_tx(self, **_: Any) -> Any:
+            return call_result.StartTransaction(
+                transaction_id=next(tx), id_tag_info={"status": "Accepted"}
+            )
+
+        @on("MeterValues")
+        def meter(self, **_: Any) -> Any:
+            return call_result.MeterValues()
+
+    async def handler(ws: Any) -> None:
+        if ws.subprotocol != "ocpp1.6":
+            await ws.close()
+            return
+        with contextlib.suppress(ConnectionClosed):
+            await CP(ws.request.path.rsplit("/", 1)[-1], ws).start()
+
+    async with serve(
+        handler, "127.0.0.1", port, subprotocols=["ocpp1.6"], backlog=8192, compression=None
+    ):  # type: ignore[list-item]
+        print("READY", flush=True)
+        await asyncio.Event().wait()
+
+
+async def serve_echo(port: int) -> None:
+    """A raw websocket JSON responder: parse the CALL, answer a fixed CALLRESULT."""
+    from websockets.asyncio.server import serve
+    from websockets.exceptions import ConnectionClosed
+
+    answers = {
+        "BootNotification": {"status": "Accepted", "currentTime": "", "interval": 3600},
+        "StartTransaction": {"transactionId": 1, "idTagInfo": {"status": "Accepted"}},
+    }
+
+    async def handler(ws: Any) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for raw in ws:
+                msg = json.loads(raw)
+                await ws.send(json.dumps([3, msg[1], answers.get(msg[2], {})]))
+
+    async with serve(
+        handler, "127.0.0.1", port, subprotocols=["ocpp1.6"], backlog=8192, compression=None
+    ):  # type: ignore[list-item]
+        print("READY", flush=True)
+        await asyncio.Event().wait()
+
+
+# ============================================================================ load generator
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Charger:
+    """A minimal OCPP-J client: one websocket, sequential CALLs."""
+
+    def __init__(self, url: str, identity: str) -> None:
+        self.url, self.identity = url, identity
+        self.ws: Any = None
+        self.ids = itertools.count(1)
+        self.tx: int | None = None
+
+    async def connect(self, timeout: float) -> None:
+        from websockets.asyncio.client import connect
+        from websockets.typing import Subprotocol
+
+        token = base64.b64encode(f"{self.identity}:{PASSWORD}".encode()).decode()
+        self.ws = await connect(
+            f"{self.url}/{self.identity}",
+            subprotocols=[Subprotocol("ocpp1.6")],
+            additional_headers={"Authorization": f"Basic {token}"},
+            open_timeout=timeout,
+            ping_interval=None,
+            compression=None,
+            max_queue=4,
+        )
+
+    async def call(self, action: str, payload: dict[str, Any]) -> tuple[float, Any]:
+        uid = str(next(self.ids))
+        t0 = time.perf_counter()
+        await self.ws.send(json.dumps([2, uid, action, payload], separators=(",", ":")))
+        answer = json.loads(await self.ws.recv())
+        elapsed = time.perf_counter() - t0
+        if answer[0] != 3 or answer[1] != uid:
+            raise RuntimeError(f"{action}: unexpected answer {answer}")
+        return elapsed, answer[2]
+
+    async def boot(self) -> float:
+        latency, _ = await self.call(
+            "BootNotification", {"chargePointVendor": "Bench", "chargePointModel": "B1"}
+        )
+        return latency
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.ws.close(), 5)
+
+
+def meter_payload(tx: int, at: datetime, wh: int) -> dict[str, Any]:
+    return {
+        "connectorId": 1,
+        "transactionId": tx,
+        "meterValue": [
+            {
+                "timestamp": at.isoformat().replace("+00:00", "Z"),
+                "sampledValue": [
+                    {"value": str(wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+                    {"value": "11000.0", "measurand": "Power.Active.Import", "unit": "W"},
+                    {"value": "15.9", "measurand": "Current.Import", "unit": "A"},
+                    {"value": "42.0", "measurand": "SoC", "unit": "Percent"},
+                ],
+            }
+        ],
+    }
+
+
+@dataclass
+class TargetResult:
+    name: str
+    held: int = 0
+    rss_per_conn_kb: float = 0.0
+    rss_total_mb: float = 0.0
+    msgs: int = 0
+    msg_rate: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    storm_n: int = 0
+    storm_refused: int = 0
+    storm_s: float = 0.0
+    boot_p50_ms: float = 0.0
+    boot_p99_ms: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+async def connect_many(url: str, names: list[str], concurrency: int) -> tuple[list[Charger], int]:
+    sem = asyncio.Semaphore(concurrency)
+    ok: list[Charger] = []
+    failed = 0
+
+    async def one(name: str) -> None:
+        nonlocal failed
+        async with sem:
+            c = Charger(url, name)
+            try:
+                await c.connect(30)
+                await c.boot()
+                ok.append(c)
+            except Exception:
+                failed += 1
+                await c.close()
+
+    await asyncio.gather(*(one(n) for n in names))
+    return ok, failed
+
+
+async def run_target(name: str, args: argparse.Namespace, workdir: Path) -> TargetResult:
+    port = free_port()
+    total = max(args.held, args.storm, args.conns)
+    cmd = [sys.executable, __file__, "serve", name, "--port", str(port)]
+    cmd += ["--chargers", str(total), "--dir", str(workdir)]
+    proc = await asyncio.to_thread(
+        subprocess.Popen, cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    result = TargetResult(name)
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.to_thread(proc.stdout.readline)
+        if "READY" not in line:
+            raise RuntimeError(f"{name} server did not start")
+        url = f"ws://127.0.0.1:{port}/ocpp"
+        names = seed_rows(total)
+        await asyncio.sleep(0.5)
+        base = rss_kb(proc.pid)
+
+        # --- held connections
+        held, _failed = await connect_many(url, names[: args.held], 100)
+        await asyncio.sleep(1.0)
+        result.held = len(held)
+        after = rss_kb(proc.pid)
+        result.rss_total_mb = after / 1024
+        result.rss_per_conn_kb = (after - base) / max(len(held), 1)
+
+        # --- MeterValues throughput on a subset of the held chargers
+        workers = held[: args.conns]
+        start_at = datetime.now(UTC).replace(microsecond=0)
+        for c in workers:
+            _, ans = await c.call(
+                "StartTransaction",
+                {
+                    "connectorId": 1,
+                    "idTag": "BENCH-TAG",
+                    "meterStart": 0,
+                    "timestamp": start_at.isoformat().replace("+00:00", "Z"),
+                },
+            )
+            c.tx = int(ans["transactionId"])
+        latencies: list[float] = []
+
+        async def send_meters(c: Charger) -> None:
+            assert c.tx is not None
+            for i in range(args.msgs):
+                at = start_at + timedelta(seconds=i + 1)
+                latency, _ = await c.call("MeterValues", meter_payload(c.tx, at, 100 * (i + 1)))
+                latencies.append(latency)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(send_meters(c) for c in workers))
+        wall = time.perf_counter() - t0
+        result.msgs = len(latencies)
+        result.msg_rate = len(latencies) / wall
+        result.p50_ms = pct(latencies, 0.5) * 1000
+        result.p99_ms = pct(latencies, 0.99) * 1000
+        await asyncio.gather(*(c.close() for c in held))
+        await asyncio.sleep(2.0)
+
+        # --- reconnect storm: everyone comes back within the window
+        boots: list[float] = []
+        refused = 0
+        rng = random.Random(1)
+
+        async def storm_one(ident: str) -> None:
+            nonlocal refused
+            await asyncio.sleep(rng.uniform(0, args.window))
+            c = Charger(url, ident)
+            try:
+                await c.connect(60)
+                boots.append(await c.boot())
+            except Exception:
+                refused += 1
+            finally:
+                stormers.append(c)
+
+        stormers: list[Charger] = []
+        t0 = time.perf_counter()
+        await asyncio.gather(*(storm_one(n) for n in names[: args.storm]))
+        result.storm_s = time.perf_counter() - t0
+        result.storm_n = args.storm
+        result.storm_refused = refused
+        result.boot_p50_ms = pct(boots, 0.5) * 1000
+        result.boot_p99_ms = pct(boots, 0.99) * 1000
+        await asyncio.gather(*(c.close() for c in stormers))
+    except Exception as exc:
+        result.errors.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(10)
+        if proc.poll() is None:
+            proc.kill()
+    return result
+
+
+def table(results: list[TargetResult], args: argparse.Namespace) -> str:
+    by = {r.name: r for r in results}
+    real, bare, echo = by.get("backend"), by.get("bare"), by.get("echo")
+    label = {
+        "backend": "real backend (SQLite, persisted)",
+        "bare": "bare ocpp lib (no storage)",
+        "echo": "raw websocket JSON echo",
+    }
+    scale = (
+        "issue sizes"
+        if args.full
+        else f"storm scaled down for a 2-core box shared with the load generator (issue: "
+        f"10,000 chargers in 60 s; here {args.storm} in {args.window:.0f} s — the same "
+        f"arrival rate of {args.storm / args.window:.0f}/s)"
+    )
+    lines = [
+        "## OCPP central system load (`bench/ocpp_load.py`)",
+        "",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs, servers and load generator on the same machine; {scale}. "
+        f"Throughput: {args.conns} chargers × {args.msgs} sequential MeterValues (4 measurands).",
+        "",
+        "| server | held | RSS / conn | MeterValues/s | ack p50 | ack p99 | storm refused | "
+        "storm boot p50 | storm boot p99 | storm took |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        if r.errors:
+            lines.append(f"| {label[r.name]} | failed: {'; '.join(r.errors)} |||||||||")
+            continue
+        lines.append(
+            f"| {label[r.name]} | {r.held} | {r.rss_per_conn_kb:.1f} KB | {r.msg_rate:,.0f} | "
+            f"{r.p50_ms:.1f} ms | {r.p99_ms:.1f} ms | {r.storm_refused}/{r.storm_n} | "
+            f"{r.boot_p50_ms:.1f} ms | {r.boot_p99_ms:.1f} ms | {r.storm_s:.1f} s |"
+        )
+    lines.append("")
+    if real and not real.errors:
+        ratios = []
+        if bare and not bare.errors and bare.msg_rate:
+            ratios.append(
+                f"backend/bare throughput **{real.msg_rate / bare.msg_rate:.2f}×** (goal ≥ 1.5×)"
+            )
+        if echo and not echo.errors and echo.msg_rate:
+            ratios.append(f"backend/echo **{real.msg_rate / echo.msg_rate:.2f}×** (goal ≥ 0.5×)")
+        ratios.append(
+            f"RSS per connection {real.rss_per_conn_kb:.1f} KB (goal ≤ 64 KB); storm: "
+            f"{real.storm_refused} refused, boot p99 {real.boot_p99_ms:.0f} ms (goal 0, < 1000 ms)"
+        )
+        lines.append("Ratios: " + "; ".join(ratios) + ".")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def update_results(text_block: str) -> None:
+    block = f"<!-- bench:{SECTION} -->\n{text_block}<!-- /bench:{SECTION} -->"
+    text = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    pattern = re.compile(rf"<!-- bench:{SECTION} -->.*?<!-- /bench:{SECTION} -->", re.S)
+    text = (
+        pattern.sub(lambda _m: block, text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + block + "\n"
+    )
+    RESULTS.write_text(text, "utf-8")
+
+
+async def main(args: argparse.Namespace) -> None:
+    results = []
+    with tempfile.TemporaryDirectory(prefix="ocpp-bench-") as tmp:
+        for name in args.targets:
+            workdir = Path(tmp) / name
+            workdir.mkdir()
+            print(f"--- {name}", flush=True)
+            results.append(await run_target(name, args, workdir))
+            print(results[-1], flush=True)
+    out = table(results, args)
+    print(out)
+    if not args.no_write:
+        update_results(out)
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    sub = p.add_subparsers(dest="mode")
+    srv = sub.add_parser("serve", help="internal: run one server")
+    srv.add_argument("kind", choices=["backend", "bare", "echo"])
+    srv.add_argument("--port", type=int, required=True)
+    srv.add_argument("--chargers", type=int, default=1000)
+    srv.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
+    p.add_argument("--full", action="store_true", help="the issue's sizes (slow on 2 cores)")
+    p.add_argument("--held", type=int, default=None)
+    p.add_argument("--storm", type=int, default=None)
+    p.add_argument("--window", type=float, default=None, help="storm window in seconds")
+    p.add_argument("--conns", type=int, default=100)
+    p.add_argument("--msgs", type=int, default=30)
+    p.add_argument("--targets", nargs="+", default=["backend", "bare", "echo"])
+    p.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    args = p.parse_args(argv)
+    if args.mode != "serve":
+        args.held = args.held or 10_000
+        args.storm = args.storm or (10_000 if args.full else 2_000)
+        args.window = args.window or (60.0 if args.full else 12.0)
+    return args
+
+
+if __name__ == "__main__":
+    ns = parse(sys.argv[1:])
+    if ns.mode == "serve":
+        import logging
+
+        logging.basicConfig(level=logging.ERROR)
+        runner = {
+            "backend": lambda: serve_backend(ns.port, ns.chargers, ns.dir),
+            "bare": lambda: serve_bare(ns.port),
+            "echo": lambda: serve_echo(ns.port),
+        }[ns.kind]
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(runner())
+    else:
+        asyncio.run(main(ns))
