@@ -42,5 +42,11 @@ soak: setup system-deps
 bench: setup system-deps
 	scripts/run-benchmarks.sh
 
+# Regenerates docs/screenshots/ (each app's screenshot script drives it in headless Chromium).
+screenshots: setup system-deps
+	for m in tests/*/screenshots.py; do \
+		$(BIN)/python -m $$(echo $${m%.py} | tr / .) || exit 1; \
+	done
+
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache

@@ -16,6 +16,7 @@ from backend.api.errors import install_error_handlers
 from backend.api.router import build_api_router
 from backend.context import AppContext
 from backend.db.engine import create_engine, create_session_factory
+from backend.ocpp import mount_ocpp, ocpp_lifecycle
 from backend.payments.outbox import payments_lifecycle
 from backend.services.events import InProcessEventBus
 from backend.settings import Settings
@@ -75,16 +76,17 @@ def create_app(
         )
     install_error_handlers(app)
     app.include_router(build_api_router())
-    for extra in _extra_routers(ctx):
+    for extra in _extra_routers():
         extra(app)
     return app
 
 
 def _builtin_lifecycles() -> list[Lifecycle]:
-    """Background services every backend runs (grows as features land)."""
-    return [payments_lifecycle]
+    """Background services every backend runs: the payment outbox worker and the OCPP
+    central system (liveness watchdog, batched writes)."""
+    return [payments_lifecycle, ocpp_lifecycle]
 
 
-def _extra_routers(ctx: AppContext) -> list[Callable[[FastAPI], None]]:
-    """Non-REST endpoints mounted on the app (the OCPP websocket endpoint)."""
-    return []
+def _extra_routers() -> list[Callable[[FastAPI], None]]:
+    """Non-REST endpoints mounted on the app: the OCPP websocket endpoint."""
+    return [mount_ocpp]

@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     login_attempts_per_window: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
     public_driver_url: str = Field(
-        default="http://127.0.0.1:8551",
+        default="http://127.0.0.1:8552",
         description="Base URL of the driver web app; QR labels hold <this>/c/<chargePointId>/<n>.",
     )
     cors_origins: list[str] = Field(default_factory=list)

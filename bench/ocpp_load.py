@@ -329,20 +329,44 @@ async def connect_many(url: str, names: list[str], concurrency: int) -> tuple[li
     return ok, failed
 
 
-async def run_target(name: str, args: argparse.Namespace, workdir: Path) -> TargetResult:
+async def start_server(
+    name: str, chargers: int, workdir: Path, *, fresh: bool
+) -> tuple[subprocess.Popen[str], int]:
+    """Start one server process (``fresh``: on a new database) and wait until it listens."""
     port = free_port()
-    total = max(args.held, args.storm, args.conns)
+    if fresh:
+        await asyncio.to_thread(_remove_database, workdir)
     cmd = [sys.executable, __file__, "serve", name, "--port", str(port)]
-    cmd += ["--chargers", str(total), "--dir", str(workdir)]
+    cmd += ["--chargers", str(chargers), "--dir", str(workdir)]
     proc = await asyncio.to_thread(
         subprocess.Popen, cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT
     )
+    assert proc.stdout is not None
+    line = await asyncio.to_thread(proc.stdout.readline)
+    if "READY" not in line:
+        stop_server(proc)
+        raise RuntimeError(f"{name} server did not start")
+    return proc, port
+
+
+def _remove_database(workdir: Path) -> None:
+    for leftover in workdir.glob("bench.db*"):
+        leftover.unlink()
+
+
+def stop_server(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(10)
+    if proc.poll() is None:
+        proc.kill()
+
+
+async def run_target(name: str, args: argparse.Namespace, workdir: Path) -> TargetResult:
+    total = max(args.held, args.storm, args.conns)
     result = TargetResult(name)
+    proc, port = await start_server(name, total, workdir, fresh=True)
     try:
-        assert proc.stdout is not None
-        line = await asyncio.to_thread(proc.stdout.readline)
-        if "READY" not in line:
-            raise RuntimeError(f"{name} server did not start")
         url = f"ws://127.0.0.1:{port}/ocpp"
         names = seed_rows(total)
         await asyncio.sleep(0.5)
@@ -387,9 +411,12 @@ async def run_target(name: str, args: argparse.Namespace, workdir: Path) -> Targ
         result.p50_ms = pct(latencies, 0.5) * 1000
         result.p99_ms = pct(latencies, 0.99) * 1000
         await asyncio.gather(*(c.close() for c in held))
-        await asyncio.sleep(2.0)
+        stop_server(proc)
 
-        # --- reconnect storm: everyone comes back within the window
+        # --- reconnect storm: the central system restarts and every charger comes back
+        # within the window (SteVe #1141's failure mode)
+        proc, port = await start_server(name, total, workdir, fresh=True)
+        url = f"ws://127.0.0.1:{port}/ocpp"
         boots: list[float] = []
         refused = 0
         rng = random.Random(1)
@@ -418,11 +445,7 @@ async def run_target(name: str, args: argparse.Namespace, workdir: Path) -> Targ
     except Exception as exc:
         result.errors.append(f"{type(exc).__name__}: {exc}")
     finally:
-        proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(10)
-        if proc.poll() is None:
-            proc.kill()
+        stop_server(proc)
     return result
 
 
@@ -443,6 +466,9 @@ def table(results: list[TargetResult], args: argparse.Namespace) -> str:
     )
     lines = [
         "## OCPP central system load (`bench/ocpp_load.py`)",
+        "",
+        "Held and throughput: one server process per target; storm: a freshly restarted server "
+        "that all chargers reconnect to (connect + Basic auth + BootNotification).",
         "",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs, servers and load generator on the same machine; {scale}. "

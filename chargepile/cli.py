@@ -21,6 +21,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from backend.app import create_app
+    from backend.ocpp import uvicorn_ws_options
 
     settings = Settings()
     app = create_app(settings)
@@ -29,7 +30,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
-        ws="websockets",
+        **uvicorn_ws_options(settings),
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
     )
@@ -54,9 +55,8 @@ def _db_revision(args: argparse.Namespace) -> int:
 
 
 def _seed_demo(_args: argparse.Namespace) -> int:
-    from backend.services.seed import seed_demo
-
     from backend.db.engine import create_engine, create_session_factory
+    from backend.services.seed import seed_demo
 
     settings = Settings()
 
@@ -90,6 +90,35 @@ def _sim(args: argparse.Namespace) -> int:
 
     home_main(args.rest)
     return 0
+
+
+def _app(args: argparse.Namespace) -> int:
+    """Serve one of the Flet apps in offline web mode (phones build them with ``flet build``)."""
+    port = args.port or APP_PORTS[args.kind]
+    if args.kind == "operator":
+        from apps.operator_mobile.main import serve_operator_app
+
+        serve_operator_app(
+            api_url=args.api, host=args.host, port=port, public_driver_url=args.driver_url
+        )
+    elif args.kind == "driver":
+        from apps.user_mobile.main import serve_driver_app
+
+        serve_driver_app(
+            api_url=args.api,
+            host=args.host,
+            port=port,
+            public_url=args.driver_url,
+            tile_url=args.tiles,
+        )
+    else:
+        from apps.home.main import serve_home_app
+
+        serve_home_app(host=args.host, port=port, hci_transport=args.hci)
+    return 0
+
+
+APP_PORTS = {"operator": 8551, "driver": 8552, "home": 8553}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +158,24 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("rest", nargs=argparse.REMAINDER, help="the simulator's own options")
     sim.set_defaults(handler=_sim)
 
+    app = sub.add_parser("app", help="serve an app in offline web mode: operator, driver or home")
+    app.add_argument("kind", choices=sorted(APP_PORTS))
+    app.add_argument("--host", default="127.0.0.1")
+    app.add_argument(
+        "--port", type=int, default=0, help="default: operator 8551, driver 8552, home 8553"
+    )
+    app.add_argument("--api", default="http://127.0.0.1:8000", help="backend base URL")
+    app.add_argument(
+        "--driver-url",
+        default="http://127.0.0.1:8552",
+        help="public driver app URL (QR deep links point here)",
+    )
+    app.add_argument("--tiles", default=None, help="map tile URL template for the driver app")
+    app.add_argument(
+        "--hci", default="tcp-client:127.0.0.1:9102", help="home app: Bumble HCI of the charger"
+    )
+    app.set_defaults(handler=_app)
+
     demo = sub.add_parser("demo", help="migrate, seed and run the whole platform")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--base-port", type=int, default=8000)
@@ -142,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        # Libraries that narrate every request or migration step at INFO.
+        for noisy in ("alembic", "httpx", "flet", "flet_web", "ocpp"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     handler: Handler = args.handler
     return handler(args)
 

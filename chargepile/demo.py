@@ -26,15 +26,25 @@ class Component:
     argv: list[str]
     url: str
     env: dict[str, str] = field(default_factory=dict)
+    # HTTP URL answering 200 once the component is up. The home charger has none: its HCI
+    # port takes a single connection (the home app's), so it must not be probed.
     ready_url: str | None = None
+
+
+# Ports of the demo, relative to the backend's base port.
+OPERATOR_OFFSET, DRIVER_OFFSET, HOME_OFFSET = 551, 552, 553
+HOME_HCI_PORT_OFFSET, FLEET_CONTROL_OFFSET = 1102, 765
 
 
 def _components(host: str, base_port: int, settings: Settings) -> list[Component]:
     api = f"http://{host}:{base_port}"
+    driver_url = f"http://{host}:{base_port + DRIVER_OFFSET}"
+    hci_port = base_port + HOME_HCI_PORT_OFFSET
     chargepile = [sys.executable, "-m", "chargepile.cli"]
+    data = settings.data_dir
     return [
         Component(
-            "backend",
+            "backend API",
             [
                 *chargepile,
                 "serve",
@@ -46,22 +56,121 @@ def _components(host: str, base_port: int, settings: Settings) -> list[Component
                 "warning",
             ],
             f"{api}/docs",
+            env={"CHARGEPILE_PUBLIC_DRIVER_URL": driver_url},
             ready_url=f"{api}/healthz",
+        ),
+        Component(
+            "charger fleet",
+            [
+                *chargepile,
+                "sim",
+                "stations",
+                f"ws://{host}:{base_port}/ocpp",
+                "--chargers",
+                str(data / "demo-chargers.json"),
+                "--control-port",
+                str(base_port + FLEET_CONTROL_OFFSET),
+                "--arrivals",
+                "0.5",
+                "--fault-rate",
+                "0.05",
+                "--id-tags",
+                "04A1B2C3D4E5F6",
+            ],
+            f"http://{host}:{base_port + FLEET_CONTROL_OFFSET}/ (control API)",
+        ),
+        Component(
+            "home charger (BLE)",
+            [
+                *chargepile,
+                "sim",
+                "home",
+                "--port",
+                str(hci_port),
+                "--keystore",
+                str(data / "home-charger-keys.json"),
+            ],
+            f"tcp-client:127.0.0.1:{hci_port} (Bumble HCI)",
+        ),
+        Component(
+            "operator console",
+            [
+                *chargepile,
+                "app",
+                "operator",
+                "--host",
+                host,
+                "--port",
+                str(base_port + OPERATOR_OFFSET),
+                "--api",
+                api,
+                "--driver-url",
+                driver_url,
+            ],
+            f"http://{host}:{base_port + OPERATOR_OFFSET}/",
+            ready_url=f"http://{host}:{base_port + OPERATOR_OFFSET}/",
+        ),
+        Component(
+            "driver app / H5",
+            [
+                *chargepile,
+                "app",
+                "driver",
+                "--host",
+                host,
+                "--port",
+                str(base_port + DRIVER_OFFSET),
+                "--api",
+                api,
+                "--driver-url",
+                driver_url,
+            ],
+            f"{driver_url}/   (QR deep link: {driver_url}/c/<chargePointId>/1)",
+            ready_url=f"{driver_url}/",
+        ),
+        Component(
+            "home app",
+            [
+                *chargepile,
+                "app",
+                "home",
+                "--host",
+                host,
+                "--port",
+                str(base_port + HOME_OFFSET),
+                "--hci",
+                f"tcp-client:127.0.0.1:{hci_port}",
+            ],
+            f"http://{host}:{base_port + HOME_OFFSET}/",
+            ready_url=f"http://{host}:{base_port + HOME_OFFSET}/",
         ),
     ]
 
 
-async def _wait_ready(url: str, timeout: float = 60.0) -> None:
+async def _wait_ready(component: Component, timeout: float = 60.0) -> None:
+    """Wait until ``component`` answers on its ready URL (if it has one)."""
+    if component.ready_url is None:
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
     async with httpx.AsyncClient(timeout=2.0) as client:
-        deadline = asyncio.get_running_loop().time() + timeout
         while True:
             try:
-                if (await client.get(url)).status_code == 200:
+                if component.ready_url is not None:
+                    if (await client.get(component.ready_url)).status_code == 200:
+                        return
+                elif component.ready_port is not None:
+                    _reader, writer = await asyncio.open_connection(
+                        "127.0.0.1", component.ready_port
+                    )
+                    writer.close()
                     return
-            except httpx.TransportError:
+                else:
+                    return
+            except (httpx.TransportError, OSError):
                 pass
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+            if loop.time() > deadline:
+                raise TimeoutError(f"{component.name} did not come up within {timeout:.0f} s")
             await asyncio.sleep(0.3)
 
 
@@ -87,8 +196,7 @@ async def run_demo(*, host: str = "127.0.0.1", base_port: int = 8000) -> int:
                 *component.argv, env={**os.environ, **component.env}
             )
             processes.append((component, proc))
-            if component.ready_url:
-                await _wait_ready(component.ready_url)
+            await _wait_ready(component)
         print("\nchargepile demo is running:", flush=True)
         for component, _ in processes:
             print(f"  {component.name:<18} {component.url}", flush=True)

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -23,7 +24,9 @@ from apps.home.ble.bleak_link import BleakHomeChargerLink
 from apps.home.ble.keys import AppKeyStorage, load_or_create_app_key
 from apps.home.ble.link import HomeChargerLink
 
-__all__ = ["LinkFactory", "LinkHandle", "OwnedLink", "SharedRadio", "os_link"]
+__all__ = ["LinkFactory", "LinkHandle", "OwnedLink", "SharedRadio", "close_in_time", "os_link"]
+
+logger = logging.getLogger(__name__)
 
 
 class LinkHandle(Protocol):
@@ -50,6 +53,22 @@ class OwnedLink:
         await self.link.close()
 
 
+async def close_in_time(handle: LinkHandle, timeout: float = 5.0) -> bool:
+    """Close ``handle``, waiting at most ``timeout`` s; the close goes on in the background.
+
+    Why: closing a link that is between connection attempts can take long (see the report on
+    ``BleakHomeChargerLink.close``); a session ending must not hang on it.
+    """
+    task = asyncio.ensure_future(handle.close())
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if not done:
+        logger.warning("the session's charger link is still closing after %.0f s", timeout)
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        return False
+    task.result()
+    return True
+
+
 async def os_link(key_storage: AppKeyStorage) -> LinkHandle:
     """bleak on the OS's Bluetooth stack (BlueZ, CoreBluetooth, WinRT)."""
     return OwnedLink(BleakHomeChargerLink(await load_or_create_app_key(key_storage)))
@@ -71,11 +90,14 @@ class SharedRadio:
     Args:
         transport: Bumble transport moniker of the simulator (``tcp-client:127.0.0.1:9102``).
         link_options: extra ``BleakHomeChargerLink`` keyword arguments (timeouts).
+        takeover_timeout: how long a new session waits for the previous link to close.
     """
 
     transport: str
     link_options: dict[str, Any] = field(default_factory=dict)
+    takeover_timeout: float = 3.0
     _radio: Any = None
+    _closing: set[asyncio.Task[None]] = field(default_factory=set)
     _current: _Lease | None = None
     _lock: asyncio.Lock | None = None
 
@@ -89,7 +111,7 @@ class SharedRadio:
         async with self._lock:
             if self._current is not None:
                 previous, self._current = self._current, None
-                await previous.link.close()
+                await self._close_previous(previous.link)
             if self._radio is None:
                 self._radio = BumbleRadio(transport=self.transport)
             link = BleakHomeChargerLink(
@@ -102,6 +124,18 @@ class SharedRadio:
             self._current = _Lease(self, link)
             return self._current
 
+    async def _close_previous(self, link: BleakHomeChargerLink) -> None:
+        # Closing a link that is between connection attempts can take long (observed: a phone
+        # waiting for approval, whose retry loop is cancelled mid-attempt); the new session
+        # must not wait for it. The close goes on in the background and is awaited at shutdown.
+        task = asyncio.ensure_future(link.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+        try:
+            await asyncio.wait_for(asyncio.shield(task), self.takeover_timeout)
+        except TimeoutError:
+            logger.warning("previous session's link still closing; taking the radio over")
+
     async def release(self, lease: _Lease) -> None:
         await lease.link.close()
         if self._current is lease:
@@ -111,6 +145,8 @@ class SharedRadio:
         """Close the current link and the HCI transport (server shutdown)."""
         if self._current is not None:
             await self.release(self._current)
+        if self._closing:
+            await asyncio.wait(self._closing, timeout=self.takeover_timeout * 10)
         if self._radio is not None:
             radio, self._radio = self._radio, None
             await radio.close()

@@ -19,14 +19,15 @@ from pathlib import Path
 
 import flet as ft
 
+from apps.home.ble.link import HomeChargerLink
 from apps.home.errors import HomeAppError
-from apps.home.links import LinkFactory, SharedRadio, os_link
+from apps.home.links import LinkFactory, SharedRadio, close_in_time, os_link
 from apps.home.state.app import HomeState
 from apps.home.state.errors import describe_error
 from apps.home.storage import APP_KEY_SLOT, PAIRING_SLOT, StorageFactory, device_storage
 from apps.home.views.common import SERVICES, Services
-from apps.home.views.root import HomeApp
-from shared import ErrorState, I18n, UiState, install_cjk_font, load_catalogs, start_app
+from apps.home.views.root import Boot, BootState
+from shared import I18n, UiState, install_cjk_font, load_catalogs, start_app
 
 __all__ = ["APP_DIR", "ASSETS_DIR", "CATALOGS", "make_main", "serve_home_app"]
 
@@ -64,23 +65,39 @@ def make_main(
         page.title = "chargepile home"
         slots = key_storage_factory()
         services = Services(keep=[slots])
+        boot = BootState()
+        # Something on screen at once: reading the key from the device and opening the radio
+        # take a moment (the demo server may first have to take its radio back from a tab).
+        start_app(page, ui, lambda: SERVICES(services, lambda: Boot(boot)))
         try:
             handle = await link_factory(slots(APP_KEY_SLOT))
         except HomeAppError as exc:  # the app key could not be read or stored
-            message = describe_error(exc, ui.t)
-            start_app(page, ui, lambda: [ft.View(route="/", controls=[ErrorState(message)])])
+            boot.error = describe_error(exc, ui.t)
             return
-        state = HomeState.create(handle.link, ui.t, slots(PAIRING_SLOT))
+        handles = [handle]
+
+        async def reopen() -> HomeChargerLink:
+            handles.append(await link_factory(slots(APP_KEY_SLOT)))
+            return handles[-1].link
+
+        state = HomeState.create(handle.link, ui.t, slots(PAIRING_SLOT), reopen=reopen)
         state.enroll.scan_timeout = scan_timeout
         if on_state is not None:
             on_state(state)
 
         async def closed() -> None:
             await state.close()
-            await handle.close()
+            for opened in handles:
+                await close_in_time(opened)
 
+        def language_changed(_sender: object, name: str | None) -> None:
+            if name == "language":
+                state.clear_messages()
+
+        services.keep.append(language_changed)  # Observable holds listeners weakly
+        ui.subscribe(language_changed)
         page.on_close = closed
-        start_app(page, ui, lambda: SERVICES(services, lambda: HomeApp(state)))
+        boot.state = state
         state.ctx.spawn(state.start())
 
     return main

@@ -20,6 +20,7 @@ from pathlib import Path
 import flet as ft
 import flet_geolocator as fg
 import flet_secure_storage as fss
+from flet.utils import is_embedded, is_pyodide
 
 from apps.user_mobile.state.app import DriverConfig, DriverState
 from apps.user_mobile.state.cards import CardForm
@@ -35,6 +36,7 @@ __all__ = [
     "CATALOGS",
     "ClientFactory",
     "make_main",
+    "run_on_device",
     "serve_driver_app",
 ]
 
@@ -158,7 +160,26 @@ def serve_driver_app(
     ft.run(main, host=host, port=port, assets_dir=str(ASSETS_DIR), no_cdn=True, name="")
 
 
+def run_on_device() -> None:
+    """The packaged phone app (``flet build apk|ipa``): a normal Flet app, no web server.
+
+    The backend and public URLs are baked into the build's environment
+    (``CHARGEPILE_API_URL``, ``CHARGEPILE_DRIVER_URL``, ``CHARGEPILE_TILE_URL``).
+    """
+    api_url = os.environ.get("CHARGEPILE_API_URL", "http://127.0.0.1:8000")
+    main = make_main(
+        lambda store: ChargepileClient(api_url, credentials=store),
+        public_url=os.environ.get("CHARGEPILE_DRIVER_URL"),
+        tile_url=os.environ.get("CHARGEPILE_TILE_URL"),
+    )
+    ft.run(main, assets_dir=str(ASSETS_DIR))
+
+
 def _cli() -> None:
+    # Inside a phone build (or Pyodide), not as the H5 server.
+    if is_embedded() or is_pyodide():  # type: ignore[no-untyped-call]
+        run_on_device()
+        return
     parser = argparse.ArgumentParser(description="Serve the chargepile driver app (web, offline)")
     parser.add_argument(
         "--api", default=os.environ.get("CHARGEPILE_API_URL", "http://127.0.0.1:8000")

@@ -15,7 +15,9 @@ from backend.api.routes import (
     guest,
     health,
     payments,
+    problems,
     receipts,
+    remote,
     reports,
     sessions,
     staff,
@@ -40,11 +42,13 @@ def build_api_router() -> APIRouter:
     api.include_router(drivers.router)
     api.include_router(sessions.router)
     api.include_router(faults.router)
+    api.include_router(problems.router)
     api.include_router(audit.router)
     api.include_router(events.router)
     api.include_router(payments.router)
     api.include_router(wallet.router)
     api.include_router(receipts.router)
     api.include_router(guest.router)
+    api.include_router(remote.router)
     root.include_router(api)
     return root

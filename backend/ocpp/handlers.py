@@ -14,6 +14,7 @@ from typing import Any
 
 from ocpp.v16 import call_result
 
+from backend import payments
 from backend.context import AppContext
 from backend.ocpp._ocpplib import ChargePoint16, on
 from backend.ocpp.transport import StarletteConnection
@@ -195,6 +196,7 @@ class CentralSystemChargePoint(ChargePoint16):
             id_tag=id_tag,
             transaction_data=transaction_data,
             now=now,
+            settled=lambda: payments.notify(self.ctx),
         )
         return call_result.StopTransaction(id_tag_info=info.as_ocpp() if info else None)
 

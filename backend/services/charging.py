@@ -17,7 +17,7 @@ StartTransaction then activates it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,6 +39,7 @@ from backend.db.models import (
     Station,
     Tariff,
 )
+from backend.payments.settlement import settle_session
 from backend.payments.tariff import EnergyPoint, running_cost, snapshot_tariff
 from backend.services.events import Audience, EventBus
 from backend.services.ocpp_chargers import ChargerRef, SessionFactory, Writer
@@ -387,8 +388,13 @@ async def stop_transaction(
     id_tag: str | None,
     transaction_data: Sequence[Mapping[str, Any]] | None,
     now: datetime,
+    settled: Callable[[], None] | None = None,
 ) -> IdTagInfo | None:
-    """Close the session with its final meter reading and bill; repeats change nothing."""
+    """Close the session with its final meter reading and bill; repeats change nothing.
+
+    A paid session is settled in the same transaction (``backend.payments.settlement``);
+    ``settled`` runs after the commit (the app passes ``backend.payments.notify``).
+    """
     parsed = [parse_meter_value(e, timestamp) for e in transaction_data or []]
 
     async def work(session: AsyncSession) -> tuple[IdTagInfo | None, ChargingSession | None]:
@@ -420,11 +426,15 @@ async def stop_transaction(
         ]
         points.append(EnergyPoint(row.stopped_at, row.energy_wh))
         _apply_costs(row, row.stopped_at, points)
+        # Paid sessions: capture from the hold under the intent's tariff snapshot.
+        await settle_session(session, row, now=now, events=events)
         return info, row
 
     info, stopped = await writer.write(work)
     if stopped is not None:
         publish_session(events, "session.stopped", ref, stopped)
+        if settled is not None:
+            settled()
     return info
 
 

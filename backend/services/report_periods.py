@@ -97,6 +97,10 @@ class Calendar:
             return None
         return bisect.bisect_right(self._starts, ts) - 1
 
+    def end_ts(self, index: int) -> float:
+        """POSIX time at which period ``index`` ends."""
+        return self._ends[index]
+
     def seconds(self, index: int, until: float) -> float:
         """Length of period ``index`` in seconds, counting only time before ``until``."""
         return max(0.0, min(self._ends[index], until) - self._starts[index])

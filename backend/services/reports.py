@@ -129,8 +129,9 @@ def _assemble(
             return labels.get(key, ("", 0))[0], key
         return "", key
 
+    ordered = sorted(keys, key=order)
     for index, period in enumerate(b.cal.periods):
-        for key in sorted(keys, key=order):
+        for key in ordered:
             sums = b.sums.get((index, key), Sums())
             totals.add(sums)
             extra: dict[str, object] = {}

@@ -172,6 +172,28 @@ def _faults(
                     "note": "checked on site, reset remotely" if rng.random() < 0.3 else None,
                 }
             )
+    # Two faults still open right now, so the fault feed and dashboard have something to show.
+    for charger_id, code, minutes in zip(
+        rng.sample(sorted(plug_counts), 2),
+        ("GroundFailure", "HighTemperature"),
+        (95, 25),
+        strict=True,
+    ):
+        rows.append(
+            {
+                "operator_id": plug_counts[charger_id][0],
+                "charger_id": charger_id,
+                "connector_no": 1,
+                "source": "charger",
+                "error_code": code,
+                "vendor_error_code": f"E{rng.randint(100, 999)}",
+                "info": None,
+                "opened_at": now - timedelta(minutes=minutes),
+                "cleared_at": None,
+                "acknowledged_at": None,
+                "note": None,
+            }
+        )
     return rows
 
 

@@ -39,7 +39,14 @@ from backend_client.models.chargers import (
 )
 from backend_client.models.common import Currency, Email, Page, Price, RecordStatus
 from backend_client.models.events import LiveEvent
-from backend_client.models.faults import FaultAcknowledge, FaultPublic, FaultSource
+from backend_client.models.faults import (
+    FaultAcknowledge,
+    FaultPublic,
+    FaultSource,
+    ProblemCategory,
+    ProblemReportCreate,
+    ProblemReportPublic,
+)
 from backend_client.models.payments import (
     ChargeStartRequest,
     ChargeStartResponse,
@@ -57,6 +64,21 @@ from backend_client.models.payments import (
     WalletEntryPublic,
     WalletPublic,
     WebhookAck,
+)
+from backend_client.models.remote import (
+    AvailabilityRequest,
+    ChargingLimitRequest,
+    CommandResult,
+    ConfigurationChange,
+    ConfigurationEntry,
+    ConfigurationResult,
+    RemoteStartRequest,
+    RemoteStartResult,
+    RemoteStopRequest,
+    ResetRequest,
+    TriggerableMessage,
+    TriggerRequest,
+    UnlockRequest,
 )
 from backend_client.models.reports import (
     Report,
@@ -90,6 +112,7 @@ from backend_client.models.tariffs import (
 
 __all__ = [
     "AuditEntry",
+    "AvailabilityRequest",
     "CardCreate",
     "CardPublic",
     "CardStatus",
@@ -102,6 +125,11 @@ __all__ = [
     "ChargerPublic",
     "ChargerStatus",
     "ChargerUpdate",
+    "ChargingLimitRequest",
+    "CommandResult",
+    "ConfigurationChange",
+    "ConfigurationEntry",
+    "ConfigurationResult",
     "ConnectorCreate",
     "ConnectorPublic",
     "ConnectorStatus",
@@ -135,16 +163,23 @@ __all__ = [
     "PriceQuote",
     "PrincipalKind",
     "PrincipalPublic",
+    "ProblemCategory",
+    "ProblemReportCreate",
+    "ProblemReportPublic",
     "Receipt",
     "ReceiptLine",
     "RecordStatus",
     "RefreshRequest",
     "RefundRequest",
+    "RemoteStartRequest",
+    "RemoteStartResult",
+    "RemoteStopRequest",
     "Report",
     "ReportBreakdown",
     "ReportGroup",
     "ReportMetrics",
     "ReportRow",
+    "ResetRequest",
     "SessionDetail",
     "SessionPublic",
     "SessionStatus",
@@ -165,6 +200,9 @@ __all__ = [
     "TokenPair",
     "TopUpRequest",
     "TopUpResult",
+    "TriggerRequest",
+    "TriggerableMessage",
+    "UnlockRequest",
     "WalletEntryPublic",
     "WalletPublic",
     "WebhookAck",

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
 from backend_client.models.audit import AuditEntry
 from backend_client.models.common import Page
-from backend_client.models.faults import FaultAcknowledge, FaultPublic
+from backend_client.models.faults import (
+    FaultAcknowledge,
+    FaultPublic,
+    ProblemCategory,
+    ProblemReportCreate,
+    ProblemReportPublic,
+)
 from backend_client.models.payments import Receipt
 from backend_client.models.sessions import SessionDetail, SessionPublic, SessionStatus
 from backend_client.resources._base import API, Resource, build, endpoint
@@ -71,7 +78,7 @@ class SessionsApi(Resource):
 
 
 class FaultsApi(Resource):
-    """``client.faults``: the operator's open and past faults."""
+    """``client.faults``: the operator's open and past faults; drivers' problem reports."""
 
     @endpoint("GET", "/api/v1/faults")
     async def list(
@@ -110,6 +117,26 @@ class FaultsApi(Resource):
             f"{API}/faults/{fault_id}/acknowledge",
             FaultPublic,
             body=build(FaultAcknowledge, note=note),
+        )
+
+    @endpoint("POST", "/api/v1/chargers/{ocpp_id}/problems")
+    async def report_problem(
+        self,
+        ocpp_id: str,
+        *,
+        category: ProblemCategory,
+        note: str,
+        connector_no: int | None = None,
+    ) -> ProblemReportPublic:
+        """Driver: report a problem with charger ``ocpp_id`` (the code under its QR); it
+        reaches the operator's fault feed. 404 for an unknown charger, 429 after 5 reports
+        on one charger within an hour."""
+        body = build(ProblemReportCreate, connector_no=connector_no, category=category, note=note)
+        return await self._r.call(
+            "POST",
+            f"{API}/chargers/{quote(ocpp_id, safe='')}/problems",
+            ProblemReportPublic,
+            body=body,
         )
 
 

@@ -3,13 +3,20 @@
 Why a component with its own clock: meter values arrive every few seconds, but the elapsed time
 must tick every second or the screen looks frozen; the gauge counts locally from the last pushed
 value and resets when a new one arrives.
+
+The clock is a task the gauge owns: the effect's cleanup cancels it when the gauge unmounts or
+restarts (a new push), and it ends by itself once the Flet session is gone — a closed tab
+runs no cleanups, and touching a destroyed session's page raises.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
+from collections.abc import Callable
 
 import flet as ft
+from flet.messaging.session import Session
 
 from shared.components.badges import StatusBadge
 from shared.models import LiveSession
@@ -31,6 +38,38 @@ def _figure(label: str, value: str, key: str) -> ft.Control:
     )
 
 
+async def _tick(
+    session: weakref.ref[Session], advance: Callable[[Callable[[int], int]], None]
+) -> None:
+    """Add a second every second while the session lives.
+
+    Only a weak reference: the clock must not keep a closed tab's session alive. It stops
+    when the session has been destroyed, or disconnected (nothing would be shown; the next
+    pushed figure starts a fresh clock after a reconnect).
+    """
+    while True:
+        await asyncio.sleep(1)
+        if not _advance_if_alive(session, advance):
+            return
+
+
+def _advance_if_alive(
+    session: weakref.ref[Session], advance: Callable[[Callable[[int], int]], None]
+) -> bool:
+    """One tick, or ``False`` when the session is gone. A function of its own so the strong
+    reference lives only for the tick (a local of the loop would keep the session alive
+    while sleeping) and the session cannot vanish half-way through the update."""
+    alive = session()
+    if alive is None or alive.expires_at is not None:
+        return False
+    advance(_plus_one)
+    return True
+
+
+def _plus_one(seconds: int) -> int:
+    return seconds + 1
+
+
 @ft.component
 def SessionGauge(session: LiveSession, ticking: bool = True, size: float = 200) -> ft.Control:
     """Power ring (``key="gauge-power"``) plus energy, cost and elapsed figures.
@@ -42,14 +81,21 @@ def SessionGauge(session: LiveSession, ticking: bool = True, size: float = 200) 
     """
     ui = use_ui()
     extra, set_extra = ft.use_state(0)
+    ticker: ft.MutableRef[asyncio.Task[None] | None] = ft.use_ref(None)
 
-    async def tick() -> None:
+    def stop() -> None:
+        task, ticker.current = ticker.current, None
+        if task is not None:
+            task.cancel()
+
+    def start() -> None:
+        stop()
         set_extra(0)
-        while ticking:
-            await asyncio.sleep(1)
-            set_extra(lambda seconds: seconds + 1)
+        if ticking:
+            alive = weakref.ref(ft.context.page.session)
+            ticker.current = asyncio.create_task(_tick(alive, set_extra))
 
-    ft.use_effect(tick, [ticking, session.elapsed_s])
+    ft.use_effect(start, [ticking, session.elapsed_s], cleanup=stop)
 
     max_kw = session.max_power_kw or 0
     # Without a known maximum the ring is simply full while power flows (never a spinner).

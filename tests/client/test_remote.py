@@ -6,27 +6,52 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
-from backend_client import ChargepileClient, ChargerOffline, Conflict, RetryPolicy, StreamState
+from backend_client import (
+    ChargepileClient,
+    ChargerOffline,
+    ChargerRejected,
+    ChargerTimeout,
+    Conflict,
+    RetryPolicy,
+    StreamState,
+)
 from backend_client.models import LiveEvent, SessionStatus, TokenPair
 from simulators.ocpp import Fleet
+from simulators.ocpp.misbehaving import SlowChargePoint
 from tests.client.support import eventually
 from tests.ocpp.conftest import LiveBackend, serve_backend
 from tests.ocpp.support import fast_config
 from tests.support.backend import fresh_database_url, make_test_settings
 
 
-@pytest.fixture
-async def live(tmp_path: Path) -> AsyncIterator[LiveBackend]:
+@asynccontextmanager
+async def serving(tmp_path: Path, call_timeout: float = 5.0) -> AsyncIterator[LiveBackend]:
+    """The backend with the OCPP endpoint on loopback, seeded with charger CP-1."""
     async with fresh_database_url(tmp_path) as url:
         settings = make_test_settings(
-            url, tmp_path, ocpp_heartbeat_interval=60, ocpp_ping_interval=5.0, ocpp_call_timeout=5.0
+            url,
+            tmp_path,
+            ocpp_heartbeat_interval=60,
+            ocpp_ping_interval=5.0,
+            ocpp_call_timeout=call_timeout,
         )
         async with serve_backend(settings, ["CP-1"], connectors=2) as backend:
             yield backend
+
+
+@pytest.fixture
+async def live(tmp_path: Path) -> AsyncIterator[LiveBackend]:
+    async with serving(tmp_path) as backend:
+        yield backend
+
+
+class SilentForTwoSeconds(SlowChargePoint):
+    answer_delay_s = 2.0
 
 
 async def signed_in(backend: LiveBackend, who: str) -> ChargepileClient:
@@ -43,6 +68,35 @@ async def test_an_offline_charger_is_charger_offline(live: LiveBackend) -> None:
         with pytest.raises(ChargerOffline) as caught:
             await admin.remote.reset(live.network.charger_id("CP-1"))
     assert caught.value.status_code == 503
+
+
+async def test_a_charger_that_refuses_is_charger_rejected(live: LiveBackend) -> None:
+    spec = live.network.spec("CP-1", behaviour="reject-remote-start")
+    async with (
+        Fleet(live.ocpp_url, [spec], fast_config()) as fleet,
+        await signed_in(live, "driver") as driver,
+    ):
+        await fleet.wait_ready(timeout=10)
+        with pytest.raises(ChargerRejected) as caught:
+            await driver.remote.start(1, ocpp_id="CP-1")
+    assert caught.value.status_code == 409
+
+
+async def test_a_charger_that_does_not_answer_in_time_is_charger_timeout(
+    tmp_path: Path,
+) -> None:
+    async with serving(tmp_path, call_timeout=0.5) as live:
+        spec = live.network.spec("CP-1", behaviour="silent")
+        async with (
+            Fleet(
+                live.ocpp_url, [spec], fast_config(), behaviours={"silent": SilentForTwoSeconds}
+            ) as fleet,
+            await signed_in(live, "staff") as staff,
+        ):
+            await fleet.wait_ready(timeout=10)
+            with pytest.raises(ChargerTimeout) as caught:
+                await staff.remote.trigger(live.network.charger_id("CP-1"), "Heartbeat")
+    assert caught.value.status_code == 504
 
 
 async def test_remote_actions_return_the_chargers_answers(live: LiveBackend) -> None:

@@ -10,6 +10,7 @@ the backend and the simulator through :meth:`Stack.call` while the browser drive
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import socket
@@ -19,9 +20,11 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
+
+from playwright.sync_api import ViewportSize
 
 from simulators.ocpp import EvSpec, Fleet
 from tests.ocpp.conftest import LiveBackend, serve_backend
@@ -34,7 +37,7 @@ CHROME_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
@@ -112,10 +115,14 @@ class Stack:
         wait_http(f"{self.url}/healthz")
         return self
 
-    def call(self, fn: Callable[[LiveBackend, Fleet], Awaitable[T]], timeout: float = 60) -> T:
+    def call(
+        self, fn: Callable[[LiveBackend, Fleet], Coroutine[Any, Any, T]], timeout: float = 60
+    ) -> T:
         """Run ``fn(live, fleet)`` on the stack's loop and return its result."""
         assert self.live is not None and self.fleet is not None
-        future = asyncio.run_coroutine_threadsafe(fn(self.live, self.fleet), self.loop)
+        future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(
+            fn(self.live, self.fleet), self.loop
+        )
         return future.result(timeout)
 
     def stop(self) -> None:
@@ -193,6 +200,7 @@ def type_into(page: Any, ident: str, text: str) -> None:
 
 def shot(page: Any, name: str) -> None:
     """Save ``docs/screenshots/driver_<name>.png`` after the canvas caught up."""
+    page.mouse.move(5, 400)  # no hover tooltip in the picture
     page.wait_for_timeout(1200)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"driver_{name}.png"))

@@ -7,6 +7,7 @@ uvicorn with the OCPP endpoint mounted, so simulated chargers can really start a
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,14 +17,14 @@ from fastapi import FastAPI
 
 from apps.user_mobile.main import make_main
 from apps.user_mobile.state.app import DriverConfig, DriverState
-from apps.user_mobile.state.charge import Timing
 from apps.user_mobile.state.credentials import GUEST_TOKEN_KEY, REFRESH_TOKEN_KEY
+from apps.user_mobile.state.watch import Timing
 from backend_client import ChargepileClient, CredentialStore
 from tests.support.flet_harness import FakeApp
 
 PUBLIC_URL = "http://127.0.0.1:8552"
 PHONE = (390, 844)
-FAST = Timing(poll=0.1, poll_with_stream=0.5, retry_max=0.5, receipt_attempts=40)
+FAST = Timing(poll=0.1, poll_starting=0.1, poll_with_stream=0.5, retry_max=0.5, receipt_attempts=40)
 
 
 class Storage:
@@ -45,7 +46,8 @@ class Storage:
 
     @property
     def guest_token(self) -> str | None:
-        return self.values.get(GUEST_TOKEN_KEY)
+        stored = self.values.get(GUEST_TOKEN_KEY)
+        return json.loads(stored)["token"] if stored else None
 
 
 @asynccontextmanager
@@ -57,13 +59,14 @@ async def driver_app(
     storage: Storage | None = None,
     live_events: bool = False,
     extra_results: dict[str, Any] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[tuple[FakeApp, DriverState]]:
     """The driver app at ``route`` on a phone-sized fake client."""
     states: list[DriverState] = []
 
     def client(store: CredentialStore) -> ChargepileClient:
         if url is not None:
-            return ChargepileClient(url, credentials=store)
+            return ChargepileClient(url, credentials=store, transport=transport)
         assert app is not None
         return ChargepileClient(
             "http://testserver", transport=httpx.ASGITransport(app=app), credentials=store
@@ -92,3 +95,19 @@ async def choose(fake: FakeApp, key: str, value: str) -> None:
     target = fake.by_key(key)
     fake.session.apply_patch(target._i, {"value": value})
     await fake.fire(target, "select", value)
+
+
+class FlakyNetwork(httpx.AsyncBaseTransport):
+    """Loopback HTTP that can be cut, like a phone losing signal (connection refused)."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("network is unreachable", request=request)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
+import re
 import socket
 import subprocess
 import sys
@@ -45,6 +45,9 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
 
 def _stop(proc: subprocess.Popen[Any]) -> None:
     proc.terminate()
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            stream.close()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
@@ -58,6 +61,7 @@ class HomeDemo:
     typed_code: str
     qr_text: str
     simulator: subprocess.Popen[str]
+    app_log: Path  # the app server's output (for a failing test's report)
 
     def control(self, command: str) -> None:
         """A control line for the simulator (``plug``, ``unplug``, ``button``, ``drop`` ...)."""
@@ -66,17 +70,15 @@ class HomeDemo:
         self.simulator.stdin.flush()
 
 
-def _read_label(proc: subprocess.Popen[str], timeout: float = 30.0) -> tuple[str, str]:
+def _read_label(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    # Blocking reads on purpose: the simulator prints its label right after start-up or exits
+    # (EOF); the test's own timeout covers a hang.
     assert proc.stdout is not None
     qr = typed = ""
-    deadline = time.monotonic() + timeout
     while not (qr and typed):
-        if time.monotonic() > deadline or proc.poll() is not None:
-            raise RuntimeError("the home charger simulator did not print its label")
-        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-        if not ready:
-            continue
         line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the home charger simulator exited before printing its label")
         if line.startswith("label QR text:"):
             qr = line.split(":", 1)[1].strip()
         elif line.startswith("typed code:"):
@@ -98,17 +100,21 @@ def home_demo() -> Iterator[HomeDemo]:
         )  # fmt: skip
         try:
             qr, typed = _read_label(sim)
+            log = open(Path(tmp) / "app.log", "w")  # noqa: SIM115 - closed below
             app = subprocess.Popen(
                 [sys.executable, "-m", "apps.home.main", "--hci",
                  f"tcp-client:127.0.0.1:{hci_port}", "--port", str(app_port)],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
             try:
                 url = f"http://127.0.0.1:{app_port}/"
                 wait_http(url)
-                yield HomeDemo(url=url, typed_code=typed, qr_text=qr, simulator=sim)
+                yield HomeDemo(
+                    url=url, typed_code=typed, qr_text=qr, simulator=sim, app_log=Path(log.name)
+                )
             finally:
                 _stop(app)
+                log.close()
         finally:
             _stop(sim)
 
@@ -131,3 +137,9 @@ def type_into(page: Any, ident: str, text: str) -> None:
     page.wait_for_timeout(150)  # Flutter attaches its hidden <input> on focus
     page.keyboard.press("Control+A")
     page.keyboard.type(text)
+
+
+def shown(page: Any, text: str) -> Any:
+    """Text on screen: Flutter exposes it as text or folded into a group's accessible name."""
+    pattern = re.compile(re.escape(text))
+    return page.get_by_text(pattern).or_(page.get_by_label(pattern)).first

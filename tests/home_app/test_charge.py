@@ -118,13 +118,36 @@ async def test_fault_is_shown_and_start_refused(phones: Phones, sim: HomeSimulat
 async def test_chinese_texts_and_reason_codes(phones: Phones, sim: HomeSimulator) -> None:
     async with phones.app() as (fake, _):
         await _paired(fake, sim)
+        await fake.click("charge-toggle")
+        await fake.wait_for_text("Charging started")
         await fake.click("lang-switch")
+        assert not fake.has_text("Charging started")  # no English left behind
+        await fake.click("charge-toggle")
+        await fake.wait_for_text("已停止充电")
         assert fake.by_key("charge-state").value == "车辆已连接"
         assert fake.by_key("charge-toggle").content == "开始充电"
-        assert fake.has_key("nav-charge") and fake.has_text("家用充电桩")
+        assert fake.has_key("nav-charge") and fake.has_text("家庭充电")
         sim.unplug()
         await fake.wait_for(lambda: fake.by_key("charge-state").value == "未插枪")
         await fake.click("charge-toggle")
         await fake.wait_for_text("未插枪。请先插好充电枪再开始。")
-        assert fake.page.locale_configuration.current_locale.language_code == "zh"
+        locale = fake.page.locale_configuration
+        assert locale is not None and locale.current_locale is not None
+        assert locale.current_locale.language_code == "zh"
         assert Language.ZH_CN.native_name not in fake.texts()  # the switch offers English now
+
+
+async def test_retry_reopens_a_link_closed_from_outside(phones: Phones, sim: HomeSimulator) -> None:
+    """The demo server's one radio taken over by another tab: "Retry" takes it back."""
+    async with phones.app() as (fake, state):
+        await _paired(fake, sim)
+        first = state.ctx.link
+        await first.close()
+        await fake.wait_for_text("No connection")
+        await fake.click("conn-retry")
+        await fake.wait_for(
+            lambda: state.charge.online and not fake.by_key("charge-toggle").disabled
+        )
+        assert state.ctx.link is not first
+        await fake.click("charge-toggle")
+        await fake.wait_for_text("Charging started")

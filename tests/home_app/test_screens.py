@@ -47,7 +47,7 @@ async def test_delayed_start_and_weekly_plan(phones: Phones, sim: HomeSimulator)
         assert fake.by_key("window-0").value == "Mon–Fri 22:00–06:00"
         await fake.click("window-0-remove")
         await fake.wait_for_text("Off-peak plan cleared")
-        assert sim.model.weekly == () and fake.has_key("weekly-none")
+        assert not sim.model.schedule().weekly and fake.has_key("weekly-none")
 
 
 async def test_history_lists_sessions_with_who_started_them(

@@ -8,7 +8,8 @@ from typing import Any
 
 from backend.services.events import Audience, EventBus
 from backend_client.models import LiveEvent
-from simulators.ocpp import SimConfig
+from simulators.ocpp import SessionRecord, SimConfig
+from simulators.ocpp.meter import iso
 
 
 def fast_config(**overrides: Any) -> SimConfig:
@@ -60,3 +61,13 @@ class EventRecorder:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+
+
+def stored_sample_count(record: SessionRecord) -> int:
+    """How many meter rows the backend should hold for a finished session: every periodic
+    sample plus StopTransaction's Transaction.Begin/End readings, one per distinct timestamp
+    as sent (millisecond precision, so two readings in the same millisecond are one row)."""
+    assert record.stopped_at is not None
+    stamps = {iso(s.timestamp) for s in record.samples}
+    stamps |= {iso(record.started_at), iso(record.stopped_at)}
+    return len(stamps)

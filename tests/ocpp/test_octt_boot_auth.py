@@ -129,6 +129,13 @@ async def test_invalid_payload_gets_formation_violation_and_unknown_action_not_s
         await ws.send(json.dumps([2, "m2", "MakeCoffee", {}]))
         answer = json.loads(await ws.recv())
         assert answer[:3] == [4, "m2", "NotSupported"]
+        # DataTransfer: an unknown vendor is answered per 1.6 §4.3, ours is accepted.
+        await ws.send(json.dumps([2, "m4", "DataTransfer", {"vendorId": "acme"}]))
+        assert json.loads(await ws.recv())[2] == {"status": "UnknownVendorId"}
+        await ws.send(
+            json.dumps([2, "m5", "DataTransfer", {"vendorId": "com.chargepile", "data": "hi"}])
+        )
+        assert json.loads(await ws.recv())[2] == {"status": "Accepted", "data": "hi"}
         # The connection is still up and serving.
         await ws.send(json.dumps([2, "m3", "Heartbeat", {}]))
         answer = json.loads(await ws.recv())

@@ -201,3 +201,22 @@ async def test_offline_and_foreign_chargers_give_clear_errors(backend: LiveBacke
             f"/api/v1/remote/chargers/{net.charger_id('CP-2')}/reset", json={"type": "Hard"}
         )
         assert r.status_code == 503
+
+
+async def test_remote_start_with_an_idempotency_key_starts_once(backend: LiveBackend) -> None:
+    net = backend.network
+    async with Fleet(backend.ocpp_url, [net.spec("CP-1")], fast_config(ev=BIG_EV)) as fleet:
+        await fleet.wait_ready(timeout=10)
+        async with backend.http("driver") as api:
+            body = {"ocpp_id": "CP-1", "connector_no": 1}
+            key = {"Idempotency-Key": "start-123"}
+            first = await api.post("/api/v1/remote/start", json=body, headers=key)
+            again = await api.post("/api/v1/remote/start", json=body, headers=key)
+            other = await api.post(
+                "/api/v1/remote/start", json={**body, "connector_no": 2}, headers=key
+            )
+        assert first.status_code == again.status_code == 200
+        assert first.json()["session"]["id"] == again.json()["session"]["id"]
+        assert other.status_code == 409  # same key, different request
+        await eventually(lambda: fleet.records("CP-1"))
+    assert len(fleet.records("CP-1")) == 1

@@ -77,6 +77,14 @@ def save_screenshots(out_dir: Path = ROOT / "docs" / "screenshots") -> list[Path
                     path = out_dir / f"operator_{size_name}_{screen}.png"
                     page.screenshot(path=str(path))
                     written.append(path)
+                    if screen == "network":  # and the first charger's page
+                        page.locator("[flt-semantics-identifier^='charger-']").first.click()
+                        by_id(page, "remote-reset").wait_for(timeout=30_000)
+                        wait_loaded(page)
+                        page.wait_for_timeout(1200)
+                        path = out_dir / f"operator_{size_name}_charger.png"
+                        page.screenshot(path=str(path))
+                        written.append(path)
                 # The same office in Chinese (the CJK font is served by the app, offline).
                 by_id(page, "lang-switch").click()
                 navigate_zh(page, "今日")

@@ -2,8 +2,10 @@
 (uvicorn, seeded with :func:`seed_network`) in a thread, and the operator app served by
 ``serve_operator_app`` in a subprocess (web mode, no CDN).
 
-The backend runs in this process so a test can act on it directly (open a fault the way the
-central system does) while the browser drives the app.
+With ``chargers=True`` the backend also runs the OCPP central system and the simulator fleet
+(``simulators.ocpp.Fleet``) connects the seeded chargers CP-1 and CP-2 to it, so faults come
+from a charger and remote actions get a charger's real answer. The backend and the fleet run
+in this process (one event loop in a thread) so tests can drive the simulator directly.
 """
 
 from __future__ import annotations
@@ -18,15 +20,19 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
 
+from backend.api.routes import remote
+from backend.app import create_app
+from backend.ocpp import mount_ocpp, ocpp_lifecycle, uvicorn_ws_options
+from simulators.ocpp import ChargerSpec, Fleet, SimConfig
 from tests.operator_app.support import DRIVER_URL, Network, seed_network
-from tests.support.backend import make_test_settings, running_app
+from tests.support.backend import create_schema, make_test_settings
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,8 +63,10 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
 class Backend:
     """The seeded backend served by uvicorn on a loopback port, in a thread."""
 
-    def __init__(self, *, demo: bool = False) -> None:
-        self.demo = demo
+    def __init__(self, *, demo: bool = False, chargers: bool = False) -> None:
+        self.demo, self.with_chargers = demo, chargers
+        self.fleet: Fleet | None = None
+        self.error: Exception | None = None
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.loop = asyncio.new_event_loop()
@@ -74,13 +82,26 @@ class Backend:
         try:
             self.loop.run_until_complete(self._serve())
             self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        except Exception as exc:  # reported by start(), which is waiting for us
+            self.error = exc
+            self._ready.set()
         finally:
             self.loop.close()
 
     async def _serve(self) -> None:
         tmp = Path(self._tmp.name)
-        settings = make_test_settings(f"sqlite+aiosqlite:///{tmp / 'stack.db'}", tmp)
-        async with running_app(settings) as app:
+        settings = make_test_settings(
+            f"sqlite+aiosqlite:///{tmp / 'stack.db'}", tmp, ocpp_call_timeout=10.0
+        )
+        await create_schema(settings)
+        app = create_app(settings, lifecycles=[ocpp_lifecycle])
+        # Until the app factory wires the central system and its REST routes itself:
+        paths = {getattr(r, "path", None) for r in app.routes}
+        if "/ocpp/{charge_point_id}" not in paths:
+            mount_ocpp(app)
+        if "/api/v1/remote/start" not in paths:
+            app.include_router(remote.router, prefix="/api/v1")
+        async with app.router.lifespan_context(app):
             self.app = app
             if self.demo:
                 # The project's demo data (6 stations, 40 chargers, 90 days of sessions).
@@ -91,23 +112,48 @@ class Backend:
             else:
                 self.net = await seed_network(app)
             config = uvicorn.Config(
-                app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
-            )
+                app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off",
+                timeout_graceful_shutdown=2, **uvicorn_ws_options(settings),
+            )  # fmt: skip
             self._server = uvicorn.Server(config)
-            self.loop.call_later(0.5, self._ready.set)
-            await self._server.serve()
+            serving = asyncio.ensure_future(self._server.serve())
+            # uvicorn exposes only a `started` flag, no event to wait on.
+            while not self._server.started and not serving.done():  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            if self.with_chargers and not self.demo:
+                specs = [
+                    ChargerSpec(identity=i, password=pw, connectors=n, max_kw=60)
+                    for (i, pw), n in zip(self.net.ocpp_passwords.items(), (2, 1), strict=True)
+                ]
+                self.fleet = Fleet(self.url.replace("http", "ws", 1) + "/ocpp", specs, SimConfig())
+                await self.fleet.start()
+                await self.fleet.wait_ready()
+            self._ready.set()
+            try:
+                await serving
+            finally:
+                if self.fleet is not None:
+                    await self.fleet.stop()
 
     def start(self) -> Backend:
         self._thread.start()
-        if not self._ready.wait(60):
+        if not self._ready.wait(90):
             raise RuntimeError("backend did not start")
+        if self.error is not None:
+            raise RuntimeError(f"backend failed to start: {self.error!r}") from self.error
         wait_http(f"{self.url}/healthz")
         return self
 
-    def call(self, fn: Callable[[FastAPI, Network], Awaitable[T]]) -> T:
+    def call(self, fn: Callable[[FastAPI, Network], Coroutine[Any, Any, T]]) -> T:
         """Run ``fn(app, net)`` on the backend's loop and return its result."""
         assert self.app is not None and self.net is not None
         return asyncio.run_coroutine_threadsafe(fn(self.app, self.net), self.loop).result(30)
+
+    def sim(self, fn: Callable[[Fleet], Coroutine[Any, Any, T]]) -> T:
+        """Run ``fn(fleet)`` (the simulated chargers) on the backend's loop."""
+        assert self.fleet is not None, "start the stack with chargers=True"
+        fleet = self.fleet
+        return asyncio.run_coroutine_threadsafe(fn(fleet), self.loop).result(30)
 
     def stop(self) -> None:
         if self._server is not None:
@@ -146,8 +192,10 @@ class OperatorServer:
 
 
 @contextlib.contextmanager
-def live_stack(*, demo: bool = False) -> Iterator[tuple[Backend, OperatorServer]]:
-    backend = Backend(demo=demo).start()
+def live_stack(
+    *, demo: bool = False, chargers: bool = False
+) -> Iterator[tuple[Backend, OperatorServer]]:
+    backend = Backend(demo=demo, chargers=chargers).start()
     try:
         app_server = OperatorServer(backend.url)
         try:

@@ -45,6 +45,8 @@ class Network:
     admin_id: int = 0
     station_id: int = 0
     charger_ids: dict[str, int] = field(default_factory=dict)
+    ocpp_passwords: dict[str, str] = field(default_factory=dict)
+    """ocpp_id → the OCPP Basic-auth password issued at registration (for the simulator)."""
 
 
 async def _insert(app: FastAPI, model: Any, **values: Any) -> int:
@@ -95,6 +97,7 @@ async def seed_network(app: FastAPI) -> Network:
                 )
             )  # fmt: skip
             net.charger_ids[ocpp_id] = charger.id
+            net.ocpp_passwords[ocpp_id] = charger.ocpp_password
     now = datetime.now(UTC)
     await _insert(
         app, ChargingSession, operator_id=net.operator_id, station_id=net.station_id,

@@ -132,3 +132,49 @@ async def test_qr_labels_hold_the_driver_deep_link(app: FastAPI) -> None:
             lambda: zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
         )
         assert [d.text for d in decoded] == [f"{DRIVER_URL}/c/CP-1/2"]
+
+
+async def test_station_with_tariff_and_charger_management(app: FastAPI) -> None:
+    net = await seed_network(app)
+    async with operator_app(app, size=DESKTOP) as (fake, state):
+        await sign_in(fake)
+        await _go(fake, state, "network")
+        await fake.wait_for_text("Harbour Plaza")
+        await fake.click("station-add")
+        for name, value in {
+            "name": "River Park",
+            "address": "9 Bund Rd",
+            "city": "Shanghai",
+            "latitude": "31.24",
+            "longitude": "121.49",
+            "tariff": "No such tariff",
+        }.items():
+            await fake.enter_text(f"station-form-{name}", value)
+        await fake.click("station-form-save")
+        assert fake.has_text("No active tariff is named No such tariff")
+        await fake.enter_text("station-form-tariff", "Standard")
+        await fake.click("station-form-save")
+        await fake.wait_for_text("Station River Park saved")
+        assert fake.has_text("No chargers at this station")
+
+        # Manage CP-1 from its page: edit, add a connector, retire one.
+        await fake.run(lambda: state.go("charger", net.charger_ids["CP-1"]))
+        await fake.wait_for(lambda: fake.has_key("charger-admin-CP-1-edit"))
+        await fake.click("charger-admin-CP-1-add-connectors")
+        await fake.click("charger-admin-CP-1-connectors-save")  # proposes connector 3
+        await fake.wait_for_text("1 connector(s) added")
+        await fake.wait_for(lambda: fake.has_key("charger-admin-CP-1-retire-connector-3"))
+        pending = asyncio.create_task(fake.click("charger-admin-CP-1-retire-connector-2"))
+        await fake.wait_for(
+            lambda: fake.has_key("charger-admin-CP-1-retire-connector-2-confirm-confirm")
+        )
+        await fake.click("charger-admin-CP-1-retire-connector-2-confirm-confirm")
+        await pending
+        await fake.wait_for_text("CP-1/2 retired")
+        await fake.click("charger-admin-CP-1-edit")
+        await fake.enter_text("charger-admin-CP-1-edit-vendor", "Star Charge")
+        await fake.click("charger-admin-CP-1-edit-save")
+        await fake.wait_for_text("Charger CP-1 updated")
+        detail = state.charger.charger.value
+        assert detail is not None and detail.vendor == "Star Charge"
+        assert {c.connector_no for c in detail.connectors if c.status == "active"} == {1, 3}

@@ -47,6 +47,9 @@ class Server:
             # serve task: wait for it to end without re-raising that cancellation here.
             done, _ = await asyncio.wait([self._task], timeout=15)
             assert done, "uvicorn did not stop"
+            # A cancelled serve() skips closing its listening sockets; close them here.
+            for listener in self._server.servers:
+                listener.close()
             self._server = self._task = None
 
 

@@ -7,13 +7,14 @@ import asyncio
 import csv
 import io
 
+import httpx
 from fastapi import FastAPI
 
 from apps.operator_mobile.state.app import OperatorState
+from backend_client import ChargepileClient, CredentialStore, RetryPolicy
 from tests.operator_app.support import (
     Storage,
     add_fault,
-    asgi_client,
     operator_app,
     seed_network,
     sign_in,
@@ -118,28 +119,41 @@ async def test_reports_by_week_and_csv_export(app: FastAPI) -> None:
         assert fake.has_text("CSV exported")
 
 
+class Unplugged(httpx.AsyncBaseTransport):
+    """The real backend in-process, behind a network cable the test can pull."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+        self.down = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        return await self._inner.handle_async_request(request)
+
+
 async def test_server_down_shows_precise_error_and_retry(app: FastAPI) -> None:
     await seed_network(app)
-    async with operator_app(app) as (fake, state):
-        await sign_in(fake)
-        await _go(fake, state, "dashboard")
-    # A client whose server is gone: the dashboard says so and offers a retry.
-    storage = Storage()
-    async with asgi_client(app) as client:
-        await client.auth.login_staff("admin@ops.test", "correct-horse-1")
-        storage.values["chargepile.operator.refresh_token"] = (
-            await client.tokens.store.get_refresh_token() or ""
-        )
+    cable = Unplugged(app)
 
-    from backend_client import ChargepileClient, RetryPolicy
-
-    def dead(store: object) -> ChargepileClient:
+    def client(store: CredentialStore) -> ChargepileClient:
         return ChargepileClient(
-            "http://127.0.0.1:9",
-            credentials=store,
-            retry=RetryPolicy(attempts=1),  # type: ignore[arg-type]
+            "http://testserver", transport=cable, credentials=store, retry=RetryPolicy(attempts=1)
         )
 
-    async with operator_app(app, storage=storage, client_factory=dead) as (fake, state):
+    storage = Storage()
+    async with operator_app(app, client_factory=client, storage=storage) as (fake, _):
+        await sign_in(fake)
+        await fake.wait_for_text("Chargers right now")
+        cable.down = True
+        await fake.click("dash-refresh")
+        await fake.wait_for_text("The server cannot be reached")
+        cable.down = False
+        await fake.click("dashboard-retry")
+        await fake.wait_for_text("Chargers right now")
+    # Reopening the app while the server is down: the remembered session cannot be checked,
+    # and the sign-in form says exactly why.
+    cable.down = True
+    async with operator_app(app, client_factory=client, storage=storage) as (fake, _):
         await fake.wait_for(lambda: fake.has_key("signin-submit"))
         assert fake.has_text("The server cannot be reached")

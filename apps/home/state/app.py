@@ -10,7 +10,7 @@ keeps retrying, and the first successful session marks the stored pairing approv
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 import flet as ft
@@ -40,6 +40,9 @@ __all__ = ["SECTIONS", "HomeState", "Phase"]
 SECTIONS = ("charge", "schedule", "history", "household")
 """Destinations once enrolled; ``household`` only for the owner."""
 
+Reopen = Callable[[], Awaitable[HomeChargerLink]]
+"""Makes a new link for this session (see :meth:`HomeState.create`)."""
+
 Phase = str
 """``"starting"`` (reading the device's storage), ``"enroll"`` or ``"ready"``."""
 
@@ -60,28 +63,46 @@ class HomeState(ft.Observable):
     _ctx: Ctx | None = field(default=None, repr=False)
     _store: AppKeyStorage | None = field(default=None, repr=False)
     _unsubscribe: Callable[[], None] | None = field(default=None, repr=False)
+    _reopen: Reopen | None = field(default=None, repr=False)
 
     @classmethod
-    def create(cls, link: HomeChargerLink, t: Translate, pairing_store: AppKeyStorage) -> HomeState:
-        """A session's state around its link; ``pairing_store`` keeps the pairing JSON."""
+    def create(
+        cls,
+        link: HomeChargerLink,
+        t: Translate,
+        pairing_store: AppKeyStorage,
+        *,
+        reopen: Reopen | None = None,
+    ) -> HomeState:
+        """A session's state around its link; ``pairing_store`` keeps the pairing JSON.
+
+        ``reopen`` makes a new link when this one was closed from outside (the demo server's
+        one radio taken over by another tab); "Retry" then takes the radio back.
+        """
         state = cls()
         ctx = Ctx(link=link, t=t)
-        state._ctx, state._store = ctx, pairing_store
+        state._ctx, state._store, state._reopen = ctx, pairing_store, reopen
         state.enroll.bind(ctx, state._enrolled)
         state.charge._ctx = ctx
         state.schedule.bind(ctx, state._charger_clock)
         state.history.bind(ctx)
         state.household.bind(ctx)
+        state._attach(link)
+        return state
+
+    def _attach(self, link: HomeChargerLink) -> None:
         # The link calls listeners from its own (Bumble/bleak) tasks, which do not carry the
         # Flet page context that re-rendering needs; replay each event in the context this
         # session was created in (a fresh copy per event, so nesting cannot collide).
         session_context = contextvars.copy_context()
 
         def listener(event: LinkEvent) -> None:
-            session_context.copy().run(state._on_link_event, event)
+            session_context.copy().run(self._on_link_event, event)
 
-        state._unsubscribe = link.subscribe(listener)
-        return state
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.ctx.link = link
+        self._unsubscribe = link.subscribe(listener)
 
     @property
     def ctx(self) -> Ctx:
@@ -137,11 +158,18 @@ class HomeState(ft.Observable):
         """Open the secure session with the paired charger (the link retries on its own)."""
         if self.pairing is None:
             return False
+        if self.ctx.link.state is LinkState.CLOSED and self._reopen is not None:
+            reopened = await self.ctx.attempt(self._reopen)
+            if reopened.value is None:
+                self.charge.message = Outcome(False, reopened.error or "")
+                return False
+            self._attach(reopened.value)
         self.charge.connection = ConnectionState.CONNECTING
         pairing = self.pairing
         result = await self.ctx.attempt(lambda: self.ctx.link.connect(pairing))
         if result.error is not None:
-            self.charge.message = Outcome(False, result.error)
+            if not pairing.pending:  # a pending phone already says it waits for approval
+                self.charge.message = Outcome(False, result.error)
             return False
         await self.charge.refresh()
         return True
@@ -169,6 +197,11 @@ class HomeState(ft.Observable):
         self.pairing, self.phase, self.section = None, "enroll", "charge"
         self.charge.reset()
         self.ctx.spawn(self.enroll.scan())
+
+    def clear_messages(self) -> None:
+        """Drop the last actions' result lines (they were worded in the previous language)."""
+        self.notice = None
+        self.charge.message = self.schedule.message = self.household.message = None
 
     # --- navigation ---------------------------------------------------------------------------
     async def go(self, section: str) -> None:

@@ -136,7 +136,6 @@ def _limit_card(ui: UiState, charge: ChargeState, status: ChargerStatus) -> ft.C
             max=high,
             divisions=max(1, high - low),
             value=min(high, max(low, status.current_limit_a)),
-            label="{value} A",
             round=0,
             disabled=not charge.online or charge.busy is not None,
             on_change_end=chosen,
@@ -159,14 +158,18 @@ def _lock_row(ui: UiState, charge: ChargeState, status: ChargerStatus) -> ft.Con
     async def toggled(e: ft.Event[ft.Switch]) -> None:
         await charge.set_locked(bool(e.control.value))
 
-    return tagged(
-        "lock-switch",
-        ft.Switch(
-            label=ui.t("charge.lock_label"),
-            value=status.locked,
-            disabled=not charge.online or charge.busy is not None,
-            on_change=toggled,
-        ),
+    label = ui.t("charge.lock_label")
+    switch = ft.Switch(
+        key="lock-switch",
+        value=status.locked,
+        disabled=not charge.online or charge.busy is not None,
+        on_change=toggled,
+    )
+    return ft.Row(
+        [
+            ft.Semantics(identifier="lock-switch", label=label, content=switch),
+            ft.Text(label, expand=True),
+        ]
     )
 
 
@@ -205,6 +208,13 @@ def ChargeScreen(charge: ChargeState, pairing: ChargerPairing) -> ft.Control:
         )
     plugged = status is not None and status.state in ("B", "C")
     body += [
+        ft.Text(
+            ui.t("charge.serial", serial=pairing.serial, role=ui.t(f"role.{pairing.role.name}")),
+            key="charge-serial",
+            size=12,
+            color=ft.Colors.ON_SURFACE_VARIANT,
+            text_align=ft.TextAlign.CENTER,
+        ),
         ft.Row([_ring(ui, status, charge.online)], alignment=ft.MainAxisAlignment.CENTER),
         ft.Row(_plug_line(ui, status, plugged), alignment=ft.MainAxisAlignment.CENTER),
         ft.Row(

@@ -146,7 +146,6 @@ def outcome_line(outcome: Outcome | None, ident: str) -> ft.Control:
                 outcome.message,
                 key=ident,
                 color=None if outcome.ok else ft.Colors.ERROR,
-                selectable=True,
                 expand=True,
             ),
         ],

@@ -21,7 +21,16 @@ from apps.home.views.common import (
     use_services,
 )
 from home_protocol.reasons import Role
-from shared import LanguageSwitch, LoadableView, ThemeToggle, UiState, slug, spacing, tagged, use_ui
+from shared import (
+    LanguageSwitch,
+    LoadableView,
+    LoadState,
+    ThemeToggle,
+    UiState,
+    slug,
+    spacing,
+    use_ui,
+)
 
 __all__ = ["EnrollView"]
 
@@ -59,7 +68,7 @@ def _nearby(ui: UiState, enroll: EnrollState) -> ft.Control:
             enroll.scan,
             icon=ft.Icons.BLUETOOTH_SEARCHING,
             kind="tonal",
-            disabled=enroll.nearby is not None and enroll.nearby.state == "loading",
+            disabled=enroll.nearby is not None and enroll.nearby.state is LoadState.LOADING,
         )
     )
     return card(ui.t("enroll.nearby_title"), rows, "nearby-card")
@@ -155,9 +164,17 @@ def EnrollView(enroll: EnrollState, notice: Outcome | None = None) -> ft.View:
                 "enroll-name",
                 default=ui.t("enroll.default_name"),
             ),
-            tagged(
-                "enroll-member",
-                ft.Switch(label=ui.t("enroll.as_member"), value=member, on_change=member_changed),
+            ft.Row(
+                [
+                    ft.Semantics(
+                        identifier="enroll-member",
+                        label=ui.t("enroll.as_member"),
+                        content=ft.Switch(
+                            key="enroll-member", value=member, on_change=member_changed
+                        ),
+                    ),
+                    ft.Text(ui.t("enroll.as_member"), expand=True),
+                ]
             ),
             ft.Row(
                 [

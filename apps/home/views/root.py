@@ -4,6 +4,8 @@ screens, and the connection banner telling the user when the Bluetooth link is r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import flet as ft
 
 from apps.home.state.app import HomeState
@@ -15,6 +17,7 @@ from apps.home.views.household import HouseholdScreen
 from apps.home.views.schedule import ScheduleScreen
 from shared import (
     ConnectionBanner,
+    ErrorState,
     LanguageSwitch,
     LoadingState,
     NavItem,
@@ -25,7 +28,7 @@ from shared import (
     use_ui,
 )
 
-__all__ = ["HomeApp"]
+__all__ = ["Boot", "BootState", "HomeApp"]
 
 _ICONS = {
     "charge": ft.Icons.EV_STATION,
@@ -84,7 +87,7 @@ def HomeApp(state: HomeState) -> list[ft.View]:
     items = [NavItem(s, ui.t(f"nav.{s}"), _ICONS[s]) for s in state.sections]
     return [
         ResponsiveScaffold(
-            title=ui.t("app.title_serial", serial=state.pairing.serial),
+            title=ui.t("app.title"),
             items=items,
             selected=state.section,
             on_select=select,
@@ -100,3 +103,21 @@ def HomeApp(state: HomeState) -> list[ft.View]:
             ],
         )
     ]
+
+
+@dataclass(eq=False)
+class BootState(ft.Observable):
+    """Session start-up: the app state once the link exists, or why it could not be made."""
+
+    state: HomeState | None = None
+    error: str | None = None
+
+
+@ft.component
+def Boot(boot: BootState) -> list[ft.View]:
+    """Loading until the session's link exists, then :func:`HomeApp`."""
+    if boot.state is not None:
+        return HomeApp(boot.state)
+    if boot.error is not None:
+        return [ft.View(route="/", controls=[ErrorState(boot.error, ident="boot")])]
+    return [ft.View(route="/", controls=[LoadingState(ident="boot")])]

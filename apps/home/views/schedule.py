@@ -61,7 +61,6 @@ def _Plan(state: ScheduleState, schedule: Schedule) -> ft.Control:
                 label=ft.Text(ui.t(f"day.{day}")),
                 selected=bool(days >> day & 1),
                 on_select=changed,
-                show_checkmark=False,
             ),
         )
 

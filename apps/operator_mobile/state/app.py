@@ -129,6 +129,8 @@ class OperatorState(ft.Observable):
 
     async def _signed_in(self) -> None:
         self.section, self.charger_id = "dashboard", None
+        # A previous sign-out closed the stream; until the new one connects, say so.
+        self.connection = ConnectionState.CONNECTING if self._live else ConnectionState.ONLINE
         await asyncio.gather(self.dashboard.reload(), self.faults.reload())
         self.ctx.spawn(self.network.reload())
         if self._live:

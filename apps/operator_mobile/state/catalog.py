@@ -25,8 +25,10 @@ from pydantic import BaseModel, ValidationError
 from apps.operator_mobile.state.base import Ctx, Outcome
 from apps.operator_mobile.state.manage import validation_message
 from apps.operator_mobile.state.monitor import NetworkState
+from backend_client import NotFound
 from backend_client.models import (
     ChargerCreate,
+    ChargerUpdate,
     ConnectorCreate,
     ConnectorType,
     StationCreate,
@@ -143,8 +145,13 @@ class CatalogState(ft.Observable):
         return outcome
 
     async def save_station(self, station_id: int | None, values: dict[str, str]) -> Outcome:
-        """Create (``station_id`` None) or edit a station from form text."""
+        """Create (``station_id`` None) or edit a station from form text.
+
+        ``values["tariff"]`` names the station's tariff (exact name, as listed under Tariffs).
+        """
         ctx = self.ctx
+        values = dict(values)
+        tariff_name = values.pop("tariff", "").strip()
         try:
             if station_id is None:
                 create = StationCreate.model_validate(values)
@@ -156,10 +163,18 @@ class CatalogState(ft.Observable):
             )
 
         async def run() -> str:
-            if station_id is None:
-                station = await ctx.client.stations.create(create)
+            body: StationCreate | StationUpdate = create if station_id is None else update
+            if tariff_name:
+                page = await ctx.client.tariffs.list(limit=200)
+                ids = [t.id for t in page.items if t.name == tariff_name and t.status == "active"]
+                if not ids:
+                    raise NotFound(ctx.t("catalog.unknown_tariff", name=tariff_name))
+                body.tariff_id = ids[0]  # assignment marks the field as set (sent on update)
+            if isinstance(body, StationCreate):
+                station = await ctx.client.stations.create(body)
             else:
-                station = await ctx.client.stations.update(station_id, update)
+                assert station_id is not None
+                station = await ctx.client.stations.update(station_id, body)
             return ctx.t("catalog.station_saved", name=station.name)
 
         return await self._done(await ctx.act(run))
@@ -186,6 +201,24 @@ class CatalogState(ft.Observable):
                 "catalog.ocpp_password", ocpp_id=created.ocpp_id, password=created.ocpp_password
             )
             return ctx.t("catalog.charger_saved", ocpp_id=created.ocpp_id)
+
+        return await self._done(await ctx.act(run))
+
+    async def update_charger(self, charger_id: int, values: dict[str, str]) -> Outcome:
+        """Edit vendor, model and serial number (empty fields stay as they are)."""
+        ctx = self.ctx
+        try:
+            changes = ChargerUpdate.model_validate(
+                {k: v.strip() for k, v in values.items() if v.strip()}
+            )
+        except ValidationError as exc:
+            return await self._done(
+                Outcome(False, ctx.t("form.invalid", problems=validation_message(exc)))
+            )
+
+        async def run() -> str:
+            charger = await ctx.client.chargers.update(charger_id, changes)
+            return ctx.t("catalog.charger_updated", ocpp_id=charger.ocpp_id)
 
         return await self._done(await ctx.act(run))
 

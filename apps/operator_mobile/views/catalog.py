@@ -75,6 +75,7 @@ def _station_fields(ui: UiState) -> list[tuple[str, str]]:
         ("latitude", ui.t("catalog.latitude")),
         ("longitude", ui.t("catalog.longitude")),
         ("opening_hours", ui.t("catalog.opening_hours")),
+        ("tariff", ui.t("catalog.tariff")),
     ]
 
 
@@ -159,7 +160,9 @@ def StationActions(catalog: CatalogState, station: StationPublic) -> ft.Control:
     ident = slug("station", station.id)
 
     def edit() -> None:
-        initial = {name: str(getattr(station, name)) for name, _ in _station_fields(ui)}
+        initial = {
+            name: str(getattr(station, name)) for name, _ in _station_fields(ui) if name != "tariff"
+        }
         form_dialog(
             ui,
             slug(ident, "form"),

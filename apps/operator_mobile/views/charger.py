@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable
 
 import flet as ft
 
+from apps.operator_mobile.state.catalog import CatalogState
 from apps.operator_mobile.state.monitor import ChargerDetailState
+from apps.operator_mobile.views.charger_admin import charger_admin_card
 from apps.operator_mobile.views.common import action_button, outcome_line, screen
 from apps.operator_mobile.views.network import charger_info
 from backend_client.models import ChargerPublic, SessionPublic
@@ -85,7 +87,8 @@ def _actions(ui: UiState, detail: ChargerDetailState, charger: ChargerPublic) ->
         rows.append(
             ft.Row(
                 [
-                    ft.Text(ui.t("charger.connector", id=c.connector_no), expand=True),
+                    # Fixed width, not expanded: on a phone the two buttons need the room.
+                    ft.Text(ui.t("charger.connector", id=c.connector_no), width=96, no_wrap=True),
                     action_button(
                         slug(ident, "unlock"),
                         ui.t("remote.unlock"),
@@ -154,7 +157,10 @@ def _session_row(ui: UiState, detail: ChargerDetailState, s: SessionPublic) -> f
 
 
 @ft.component
-def ChargerScreen(detail: ChargerDetailState, back: Back) -> ft.Control:
+def ChargerScreen(
+    detail: ChargerDetailState, back: Back, catalog: CatalogState | None = None
+) -> ft.Control:
+    """The charger's page; with ``catalog`` (wide console) also its management card."""
     ui = use_ui()
 
     def body(charger: ChargerPublic) -> ft.Control:
@@ -166,6 +172,8 @@ def ChargerScreen(detail: ChargerDetailState, back: Back) -> ft.Control:
                     ui.t("charger.facts", firmware=firmware, boot=charger.boot_policy), size=12
                 ),
                 _actions(ui, detail, charger),
+                *([charger_admin_card(ui, catalog, charger, detail.reload)] if catalog else []),
+                *([outcome_line(catalog.outcome, "charger-admin-outcome")] if catalog else []),
                 ft.Text(ui.t("charger.sessions"), size=16, weight=ft.FontWeight.BOLD),
                 LoadableView(
                     detail.sessions,
@@ -178,6 +186,7 @@ def ChargerScreen(detail: ChargerDetailState, back: Back) -> ft.Control:
                 ),
             ],
             spacing=12,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         )
 
     title = detail.charger.value.ocpp_id if detail.charger.value else ui.t("nav.charger")

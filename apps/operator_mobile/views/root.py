@@ -60,7 +60,7 @@ def _body(state: OperatorState, wide: bool) -> ft.Control:
         await state.go("faults")
 
     if section == "charger":
-        return ChargerScreen(state.charger, back_to_network)
+        return ChargerScreen(state.charger, back_to_network, state.catalog if wide else None)
     if section == "faults":
         return FaultFeed(state.faults)
     if section == "network":

@@ -1,5 +1,5 @@
 """The driver's account: sign up / sign in (remembered on the device), wallet and top-up,
-RFID cards, and past sessions with their receipts.
+RFID cards, past sessions with their receipts, and reporting a problem with a charger.
 
 Signing in is optional: a guest can charge from the QR page with a card hold. The refresh
 token lives in the device's secure storage (see :mod:`apps.user_mobile.state.credentials`), so
@@ -14,6 +14,7 @@ import flet as ft
 
 from apps.user_mobile.state.cards import CardForm
 from apps.user_mobile.state.errors import DriverAppError, Translate, describe_error
+from apps.user_mobile.state.problem import ProblemReportModel
 from backend_client import Action, ApiError, ChargepileClient
 from backend_client.models import (
     DriverCard,
@@ -41,6 +42,7 @@ class AccountModel(ft.Observable):
     cards: Loadable[list[DriverCard]] = field(default_factory=Loadable.loading)
     history: Loadable[list[SessionPublic]] = field(default_factory=Loadable.loading)
     receipt: Loadable[Receipt] | None = None
+    problem: ProblemReportModel = field(default_factory=ProblemReportModel)
     _client: ChargepileClient | None = None
     _t: Translate | None = None
     _card_form: CardForm | None = None
@@ -48,6 +50,7 @@ class AccountModel(ft.Observable):
 
     def bind(self, client: ChargepileClient, t: Translate, card_form: CardForm) -> None:
         self._client, self._t, self._card_form = client, t, card_form
+        self.problem.bind(client, t)
 
     @property
     def client(self) -> ChargepileClient:

@@ -26,13 +26,14 @@ import flet as ft
 
 from apps.user_mobile.state.account import AccountModel
 from apps.user_mobile.state.cards import CardForm, SandboxCardForm
-from apps.user_mobile.state.charge import ChargeFlow, Timing
+from apps.user_mobile.state.charge import ChargeFlow
 from apps.user_mobile.state.charger import ChargerModel
 from apps.user_mobile.state.credentials import DeviceMemory
 from apps.user_mobile.state.errors import Translate
 from apps.user_mobile.state.find import FindModel, Locate
 from apps.user_mobile.state.links import ChargerRef, parse_route
 from apps.user_mobile.state.scan import ScanModel
+from apps.user_mobile.state.watch import Timing
 from backend_client import ChargepileClient
 
 __all__ = ["DriverConfig", "DriverState", "Navigate"]
@@ -111,7 +112,8 @@ class DriverState(ft.Observable):
         await self.account.restore()
         resumed = await self.flow.resume(signed_in=self.account.signed_in)
         self.ready = True
-        if resumed and route in ("/", ""):
+        if resumed and (route in ("/", "") or parse_route(route) == self.flow.ref):
+            # The app reopened (or the QR page reloaded) while charging: back to the session.
             await self.go("/session")
             return
         self.route = route or "/"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,15 +29,14 @@ from apps.user_mobile.state.errors import Translate, describe_error, describe_re
 from apps.user_mobile.state.links import ChargerRef
 from apps.user_mobile.state.pricing import to_minor
 from apps.user_mobile.state.session import Phase, Snapshot, phase_of
+from apps.user_mobile.state.watch import Next, SessionWatcher, Timing
 from backend_client import (
-    RESYNC,
     Action,
     ApiError,
     ChargepileClient,
     Conflict,
     CredentialStoreError,
     NotFound,
-    StreamState,
 )
 from backend_client.models import (
     PaymentState,
@@ -51,16 +51,6 @@ from shared import ConnectionState, ConnectorStatus, LiveSession, format_money
 __all__ = ["ChargeFlow", "Timing"]
 
 _UNSETTLED = {PaymentState.PROCESSING, PaymentState.HELD, PaymentState.PENDING}
-
-
-@dataclass(frozen=True, slots=True)
-class Timing:
-    """How often to look at a running session (seconds)."""
-
-    poll: float = 2.0
-    poll_with_stream: float = 10.0
-    retry_max: float = 15.0
-    receipt_attempts: int = 20
 
 
 @dataclass(eq=False)
@@ -90,9 +80,7 @@ class ChargeFlow(ft.Observable):
     _memory: DeviceMemory | None = None
     _timing: Timing = field(default_factory=Timing)
     _live_events: bool = True
-    _task: asyncio.Task[None] | None = None
-    _stream_task: asyncio.Task[None] | None = None
-    _stream_ok: bool = False
+    _watcher: SessionWatcher | None = None
     _on_finished: Callable[[], Awaitable[None]] | None = None
 
     def bind(
@@ -165,7 +153,7 @@ class ChargeFlow(ft.Observable):
         self._guest_token = result.receipt_token
         if result.receipt_token is not None and self._memory is not None:
             with contextlib.suppress(CredentialStoreError):
-                await self._memory.set(GUEST_TOKEN_KEY, result.receipt_token)
+                await self._memory.set(GUEST_TOKEN_KEY, self._remembered(result.receipt_token))
         self.phase = Phase.PLUG_IN
         self._follow()
 
@@ -203,10 +191,16 @@ class ChargeFlow(ft.Observable):
         if self._memory is None:
             return False
         try:
-            token = await self._memory.get(GUEST_TOKEN_KEY)
+            stored = await self._memory.get(GUEST_TOKEN_KEY)
         except CredentialStoreError:
             return False
-        if token is None:
+        if stored is None:
+            return False
+        try:
+            saved = json.loads(stored)
+            token = str(saved["token"])
+        except (ValueError, KeyError, TypeError):
+            await self._forget_guest()
             return False
         try:
             guest = await self.client.guest.status(token)
@@ -218,13 +212,25 @@ class ChargeFlow(ft.Observable):
         if guest.status not in ("pending", "active"):
             await self._forget_guest()
             return False
-        self._reset(None, None)
+        self._reset(ChargerRef(str(saved["ocpp_id"]), int(saved["connector_no"])), None)
         self.guest, self._guest_token, self.session_id = True, token, guest.session_id
+        self.station_name = str(saved.get("station", ""))
+        self.idle_fee_minor = int(saved.get("idle_fee_minor", 0))
+        self.idle_grace_minutes = int(saved.get("idle_grace_minutes", 0))
         self.pay_with = guest.payment.pay_with
         self.currency = guest.currency
         self._apply(Snapshot.from_guest(guest))
         self._follow()
         return True
+
+    def _remembered(self, token: str) -> str:
+        """What the device keeps to find a guest's session again (no account to ask)."""
+        assert self.ref is not None
+        return json.dumps({
+            "token": token, "ocpp_id": self.ref.ocpp_id, "connector_no": self.ref.connector_no,
+            "station": self.station_name, "idle_fee_minor": self.idle_fee_minor,
+            "idle_grace_minutes": self.idle_grace_minutes,
+        })  # fmt: skip
 
     def _adopt_driver_session(self, s: SessionPublic) -> None:
         self._reset(ChargerRef(s.ocpp_id, s.connector_no), None)
@@ -236,18 +242,18 @@ class ChargeFlow(ft.Observable):
     # --- watch -----------------------------------------------------------------------------
     def _follow(self) -> None:
         self.cancel()
-        loop = asyncio.get_running_loop()
-        self._task = loop.create_task(self._poll_loop())
-        if self._live_events and not self.guest:
-            self._stream_task = loop.create_task(self._stream_loop())
+        assert self.session_id is not None
+        self._watcher = SessionWatcher(
+            self.client, session_id=self.session_id, fetch=self._fetch,
+            on_snapshot=self._on_snapshot, on_link=self._on_link, on_gone=self._on_gone,
+            stream=self._live_events and not self.guest, timing=self._timing,
+        )  # fmt: skip
 
     def cancel(self) -> None:
         """Stop following (the session goes on at the charger)."""
-        current = asyncio.current_task()
-        for task in (self._task, self._stream_task):
-            if task is not None and task is not current and not task.done():
-                task.cancel()
-        self._task = self._stream_task = None
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
 
     async def _fetch(self) -> Snapshot:
         if self.guest:
@@ -256,52 +262,27 @@ class ChargeFlow(ft.Observable):
         assert self.session_id is not None
         return Snapshot.from_session(await self.client.sessions.get(self.session_id))
 
-    async def _poll_loop(self) -> None:
-        delay = self._timing.poll
-        while True:
-            try:
-                snapshot = await self._fetch()
-            except NotFound:
-                self.error, self.phase = self.t("err.session_gone"), Phase.FAILED
-                await self._forget_guest()
-                return
-            except ApiError:
-                self.link = ConnectionState.RECONNECTING
-                delay = min(self._timing.retry_max, delay * 2)
-                await asyncio.sleep(delay)
-                continue
-            if self.link == ConnectionState.RECONNECTING:
-                self.link = ConnectionState.RECONNECTED
-            delay = self._timing.poll
-            self._apply(snapshot)
-            if self.phase in (Phase.COMPLETED, Phase.FAILED):
-                if self._stream_task is not None:
-                    self._stream_task.cancel()
-                if self.phase == Phase.COMPLETED:
-                    await self.load_receipt()
-                return
-            await asyncio.sleep(self._timing.poll_with_stream if self._stream_ok else delay)
+    async def _on_snapshot(self, snapshot: Snapshot) -> Next:
+        if self.phase in (Phase.COMPLETED, Phase.FAILED):
+            return Next.DONE  # the other source got here first
+        phase = self._apply(snapshot)
+        if phase == Phase.COMPLETED:
+            await self.load_receipt()
+        if phase in (Phase.COMPLETED, Phase.FAILED):
+            return Next.DONE
+        return Next.STARTING if phase in (Phase.PLUG_IN, Phase.CONNECTED) else Next.RUNNING
 
-    async def _stream_state(self, state: StreamState) -> None:
-        self._stream_ok = state in (StreamState.CONNECTED, StreamState.RECONNECTED)
+    def _on_link(self, up: bool) -> None:
+        if not up:
+            self.link = ConnectionState.RECONNECTING
+        elif self.link == ConnectionState.RECONNECTING:
+            self.link = ConnectionState.RECONNECTED
 
-    async def _stream_loop(self) -> None:
-        try:
-            async for event in self.client.events.stream(on_state=self._stream_state):
-                if event.type == RESYNC:
-                    with contextlib.suppress(ApiError):
-                        self._apply(await self._fetch())
-                    continue
-                if not event.type.startswith("session.") or event.data.get("id") != self.session_id:
-                    continue
-                snapshot = Snapshot.from_session(SessionPublic.model_validate(event.data))
-                self._apply(snapshot)
-                if self.phase in (Phase.COMPLETED, Phase.FAILED) and self._task is not None:
-                    return  # the poll loop fetches the receipt
-        except ApiError:
-            self._stream_ok = False  # polling carries on
+    async def _on_gone(self) -> None:
+        self.error, self.phase = self.t("err.session_gone"), Phase.FAILED
+        await self._forget_guest()
 
-    def _apply(self, snapshot: Snapshot) -> None:
+    def _apply(self, snapshot: Snapshot) -> Phase:
         self._snapshot = snapshot
         self.currency = snapshot.currency
         phase = phase_of(snapshot, stopping=self._stop_requested)
@@ -317,6 +298,7 @@ class ChargeFlow(ft.Observable):
             status=_badge(phase),
         )
         self.notice = self._notice(snapshot, phase)
+        return phase
 
     def _notice(self, snapshot: Snapshot, phase: Phase) -> str | None:
         if phase != Phase.SUSPENDED:
@@ -350,7 +332,7 @@ class ChargeFlow(ft.Observable):
             self._stop_requested, self.phase = False, previous
             self.error = describe_error(exc, self.t)
             return
-        if self._task is None or self._task.done():
+        if self._watcher is None or not self._watcher.running:
             self._follow()
 
     async def load_receipt(self) -> None:

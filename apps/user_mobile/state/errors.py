@@ -12,6 +12,7 @@ raw status code. Views catch only :class:`backend_client.ApiError` (through the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from backend_client import (
@@ -85,7 +86,7 @@ def describe_error(exc: ApiError | DriverAppError, t: Translate) -> str:
     if isinstance(exc, ChargerUnavailable):
         return t("err.charger_offline")
     if isinstance(exc, PaymentDeclined):
-        return t("err.declined", reason=(exc.code or "card_declined").replace("_", " "))
+        return t("err.declined", reason=_decline_reason(exc, t))
     if isinstance(exc, InsufficientBalance):
         return t("err.balance")
     if isinstance(exc, PaymentRequired):
@@ -125,3 +126,16 @@ def describe_refusal(exc: ApiError, connector_status: str | None, t: Translate) 
         ):
             return t("err.occupied")
     return describe_error(exc, t)
+
+
+_DECLINES = ("insufficient_funds", "card_declined", "expired_card")
+
+
+def _decline_reason(exc: PaymentDeclined, t: Translate) -> str:
+    """The provider's reason: the error code when it is one, else what the server's sentence
+    names in brackets ("Your card was declined (insufficient funds)")."""
+    reason = exc.code if exc.code in _DECLINES else None
+    if reason is None:
+        match = re.search(r"\(([a-z _]+)\)", exc.message)
+        reason = match.group(1).replace(" ", "_") if match else "card_declined"
+    return t(f"decline.{reason}") if reason in _DECLINES else reason.replace("_", " ")

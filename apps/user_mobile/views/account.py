@@ -1,5 +1,5 @@
 """Account: sign in or sign up (remembered on this device), wallet balance and top-up, RFID
-cards, and past sessions with their receipts."""
+cards, past sessions with their receipts, and reporting a problem with a charger."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import flet as ft
 from apps.user_mobile.state.account import AccountModel
 from apps.user_mobile.state.app import DriverState
 from apps.user_mobile.views.common import button, heading, line, note, text_field, use_form
+from apps.user_mobile.views.problem import ProblemReportCard
 from apps.user_mobile.views.receipt import receipt_card
 from backend_client.models import DriverCard, Receipt, SessionPublic, WalletPublic
 from shared import Language, LoadableView, UiState, slug, spacing, use_ui
@@ -180,6 +181,16 @@ def AccountScreen(state: DriverState, account: AccountModel) -> ft.Control:
     if account.restoring:
         return ft.ProgressRing(key="account-restoring")
     if not account.signed_in:
+        if account.problem.open:
+            # Came from a charger's "Report a problem": reports need an account (the
+            # per-driver limit keeps the operator's fault feed free of floods).
+            return ft.Column(
+                [
+                    note(ui.t("report.sign_in_first"), "report-sign-in", error=False),
+                    _SignIn(account),
+                ],
+                spacing=spacing.md,
+            )
         return _SignIn(account)
     principal = account.principal
     assert principal is not None
@@ -220,7 +231,7 @@ def AccountScreen(state: DriverState, account: AccountModel) -> ft.Control:
                 empty_message=ui.t("history.none"),
                 ident="history",
             ),
-            ft.Text(ui.t("report.unavailable"), size=12, key="report-unavailable"),
+            ProblemReportCard(account.problem),
             button(
                 "sign-out", ui.t("account.signout"), sign_out, kind="outlined", icon=ft.Icons.LOGOUT
             ),

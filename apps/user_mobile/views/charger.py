@@ -15,6 +15,7 @@ from apps.user_mobile.state.charger import ChargerModel
 from apps.user_mobile.state.errors import CardRejected, describe_error
 from apps.user_mobile.state.pricing import unit_price
 from apps.user_mobile.views.common import (
+    band_name,
     button,
     go_to,
     heading,
@@ -84,13 +85,6 @@ def _connectors(ui: UiState, quote: PriceQuote, charger: ChargerStatus | None) -
     return ft.Column(rows, spacing=spacing.sm)
 
 
-def _band(ui: UiState, label: str | None) -> str:
-    if not label:
-        return ui.t("price.standard")
-    key = f"price.band_{label.replace('-', '_')}"
-    return ui.t(key) if ui.i18n.has(key) else label
-
-
 def _price(ui: UiState, quote: PriceQuote) -> ft.Control:
     cur = quote.currency
     lines: list[ft.Control] = [
@@ -106,7 +100,7 @@ def _price(ui: UiState, quote: PriceQuote) -> ft.Control:
             ]
         ),
         ft.Text(
-            ui.t("price.band_now", band=_band(ui, quote.band_label)), key="price-band", size=12
+            ui.t("price.band_now", band=band_name(ui, quote.band_label)), key="price-band", size=12
         ),
     ]
     if quote.next_change_at is not None and quote.next_energy_price is not None:
@@ -244,7 +238,9 @@ def _PayPanel(
     if quote.startable:
         controls.append(button("start", ui.t("pay.start"), start, icon=ft.Icons.BOLT, expand=True))
     else:
-        status = ConnectorStatus.from_wire(quote.connector_status)
+        # An offline charger's last reported status is stale: say it is offline.
+        online = charger.charger.is_online if charger.charger is not None else True
+        status = ConnectorStatus.from_wire(quote.connector_status, online=online)
         controls.append(
             ft.Text(
                 ui.t("charger.not_startable", status=ui.t(status.label_key)),
@@ -269,6 +265,12 @@ def ChargerScreen(state: DriverState, charger: ChargerModel) -> ft.Control:
     """Price and start for the connector in ``charger.ref``."""
     ui = use_ui()
 
+    async def report_problem() -> None:
+        # Prefilled with this charger and connector; the form lives on Account.
+        if charger.ref is not None:
+            state.account.problem.start(charger.ref.ocpp_id, charger.ref.connector_no)
+        await state.go("/account")
+
     def body(quote: PriceQuote) -> ft.Control:
         return ft.Column(
             [
@@ -280,6 +282,13 @@ def ChargerScreen(state: DriverState, charger: ChargerModel) -> ft.Control:
                 _connectors(ui, quote, charger.charger),
                 _price(ui, quote),
                 _PayPanel(state, state.account, charger, quote),
+                button(
+                    "report-problem",
+                    ui.t("report.open"),
+                    report_problem,
+                    kind="text",
+                    icon=ft.Icons.REPORT_PROBLEM_OUTLINED,
+                ),
             ],
             spacing=spacing.md,
         )

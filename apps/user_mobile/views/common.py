@@ -11,10 +11,11 @@ from typing import Any, Literal, Protocol
 
 import flet as ft
 
-from shared import Action, call_action, spacing, tagged
+from shared import Action, UiState, call_action, spacing, tagged
 
 __all__ = [
     "Form",
+    "band_name",
     "button",
     "go_to",
     "heading",
@@ -110,6 +111,14 @@ def text_field(
         dense=True,
     )
     return tagged(ident, field)
+
+
+def band_name(ui: UiState, label: str | None) -> str:
+    """The time-of-use band's name ("peak", "off-peak" …) in the session's language."""
+    if not label:
+        return ui.t("price.standard")
+    key = f"price.band_{label.replace('-', '_')}"
+    return ui.t(key) if ui.i18n.has(key) else label
 
 
 def heading(text: str, *, size: int = 20) -> ft.Text:

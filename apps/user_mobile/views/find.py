@@ -14,7 +14,7 @@ from apps.user_mobile.state.app import DriverState
 from apps.user_mobile.state.find import CITIES, FindModel
 from apps.user_mobile.state.links import ChargerRef
 from apps.user_mobile.state.pricing import unit_price
-from apps.user_mobile.views.common import button, go_to, heading
+from apps.user_mobile.views.common import band_name, button, go_to, heading
 from backend_client.models import ConnectorType, StationDetail, StationSummary
 from shared import (
     ConnectorStatus,
@@ -169,7 +169,9 @@ def _filters(ui: UiState, find: FindModel) -> ft.Control:
     )
 
 
-def _map(state: DriverState, find: FindModel, stations: list[StationSummary]) -> ft.Control:
+def _map(
+    ui: UiState, state: DriverState, find: FindModel, stations: list[StationSummary]
+) -> ft.Control:
     lat, lon = find.centre
     layers: list[fm.MapLayer] = []
     if state.config.tile_url:
@@ -194,17 +196,24 @@ def _map(state: DriverState, find: FindModel, stations: list[StationSummary]) ->
         for s in stations
     ]
     layers.append(fm.MarkerLayer(markers=markers))
-    return ft.Container(
-        fm.Map(
-            layers=layers,
-            initial_center=fm.MapLatitudeLongitude(lat, lon),
-            initial_zoom=11,
-            bgcolor=ft.Colors.BLUE_GREY_50,
-            key="find-map",
-        ),
-        height=420,
-        border_radius=12,
-        clip_behavior=ft.ClipBehavior.HARD_EDGE,
+    caption = [] if state.config.tile_url else [ft.Text(ui.t("find.no_tiles"), size=12)]
+    return ft.Column(
+        [
+            ft.Container(
+                fm.Map(
+                    layers=layers,
+                    initial_center=fm.MapLatitudeLongitude(lat, lon),
+                    initial_zoom=11,
+                    bgcolor=ft.Colors.BLUE_GREY_50,
+                    key="find-map",
+                ),
+                height=420,
+                border_radius=12,
+                clip_behavior=ft.ClipBehavior.HARD_EDGE,
+            ),
+            *caption,
+        ],
+        spacing=spacing.xs,
     )
 
 
@@ -214,7 +223,7 @@ def FindScreen(state: DriverState, find: FindModel) -> ft.Control:
 
     def results(stations: list[StationSummary]) -> ft.Control:
         if find.show_map:
-            return _map(state, find, stations)
+            return _map(ui, state, find, stations)
         return ft.Column(
             [StationCard(_info(s), on_open=go_to(state, f"/station/{s.id}")) for s in stations],
             spacing=spacing.sm,
@@ -244,6 +253,7 @@ def _station(ui: UiState, state: DriverState, detail: StationDetail) -> ft.Contr
     price = detail.price_now
     if price is not None:
         text = unit_price(price.energy_price, price.currency, "kWh")
+        text += f" ({band_name(ui, price.band_label)})"
         if price.idle_fee_per_minute > 0:
             text += " · " + ui.t(
                 "price.idle_short",

@@ -27,7 +27,7 @@ __all__ = ["SessionScreen"]
 STEPS = ("sent", "accepted", "plugged", "charging")
 _REACHED = {
     Phase.STARTING: 0,
-    Phase.REFUSED: 0,
+    Phase.REFUSED: 1,  # the request went out; the answer (charger or payment) was no
     Phase.PLUG_IN: 2,
     Phase.CONNECTED: 3,
     Phase.CHARGING: 4,

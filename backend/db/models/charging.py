@@ -153,7 +153,11 @@ class Fault(Base):
     source: Mapped[FaultSource] = mapped_column(String(10))
     error_code: Mapped[str] = mapped_column(String(32))
     vendor_error_code: Mapped[str | None] = mapped_column(String(50), default=None)
-    info: Mapped[str | None] = mapped_column(String(255), default=None)
+    info: Mapped[str | None] = mapped_column(String(500), default=None)
+    # The driver who reported it (source=driver), so staff can follow up.
+    reported_by_driver_id: Mapped[int | None] = mapped_column(
+        ForeignKey("drivers.id"), default=None
+    )
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f213c20d0b96
+Revision ID: faf1efe41e84
 Revises:
-Create Date: 2026-11-24 09:07:34.562443
+Create Date: 2026-11-24 09:59:40.815071
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import backend.db.base
 
-revision: str = "f213c20d0b96"
+revision: str = "faf1efe41e84"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -368,7 +368,8 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=10), nullable=False),
         sa.Column("error_code", sa.String(length=32), nullable=False),
         sa.Column("vendor_error_code", sa.String(length=50), nullable=True),
-        sa.Column("info", sa.String(length=255), nullable=True),
+        sa.Column("info", sa.String(length=500), nullable=True),
+        sa.Column("reported_by_driver_id", sa.Integer(), nullable=True),
         sa.Column("opened_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("cleared_at", backend.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("acknowledged_at", backend.db.base.UTCDateTime(timezone=True), nullable=True),
@@ -384,6 +385,11 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["operator_id"], ["operators.id"], name=op.f("fk_faults_operator_id_operators")
+        ),
+        sa.ForeignKeyConstraint(
+            ["reported_by_driver_id"],
+            ["drivers.id"],
+            name=op.f("fk_faults_reported_by_driver_id_drivers"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_faults")),
     )
