@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import random
 import sqlite3
 import statistics
@@ -42,6 +41,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from results import machine_description, percentile, utc_stamp, write_section
+
 import backend.db.models  # noqa: F401
 from backend.db.base import Base
 from backend.db.engine import create_engine, create_session_factory
@@ -59,7 +60,6 @@ from backend.settings import Settings
 from backend_client.models import ReportBreakdown, ReportGroup
 
 SECTION = "backend_queries"
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 TZ = ZoneInfo("Asia/Shanghai")
 MONTH = date(2026, 10, 1)  # October 2026, Shanghai time: 31 days
 BOX = (30.70, 32.20, 120.80, 122.30)  # lat/lon box around Shanghai
@@ -105,16 +105,13 @@ class Row:
         return "ok" if self.p99_ms < self.goal_ms else "MISSED"
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def _row(database: str, what: str, samples: list[tuple[float, float]], goal: float | None) -> Row:
     """``samples``: (wall seconds, CPU seconds) per run."""
     ms = [wall * 1000 for wall, _cpu in samples]
     cpu = statistics.median(c * 1000 for _w, c in samples)
-    return Row(database, what, len(ms), statistics.median(ms), _pct(ms, 0.99), max(ms), goal, cpu)
+    return Row(
+        database, what, len(ms), statistics.median(ms), percentile(ms, 0.99), max(ms), goal, cpu
+    )
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -447,40 +444,6 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem_kb = next(
-            int(line.split()[1])
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        )
-        memory = f"{mem_kb / 1024 / 1024:.1f} GiB RAM"
-    except (OSError, StopIteration):
-        memory = "RAM unknown"
-    return (
-        f"{cpu}, {os.cpu_count()} CPUs (shared with the rest of the team's work), {memory}, "
-        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
-    )
-
-
-def write_results(body: str) -> None:
-    start, end = f"<!-- bench:{SECTION} -->", f"<!-- /bench:{SECTION} -->"
-    block = f"{start}\n{body}\n{end}"
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if start in current and end in current:
-        head, rest = current.split(start, 1)
-        _, tail = rest.split(end, 1)
-        current = head + block + tail
-    else:
-        current = current.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(current, encoding="utf-8")
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stations", type=int, default=10_000)
@@ -507,7 +470,7 @@ async def main() -> None:
     notes = [
         "## Backend queries (`bench/backend_queries.py`)",
         "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
+        f"Run {utc_stamp()} on {machine_description()}.",
         f"Data: {args.stations:,} stations (10 operators, ~25k chargers), {args.sessions:,} completed "
         "sessions of one operator in October 2026 (2,000 chargers, 4,000 connectors), 5,000 faults. "
         f"Search: {args.searches} random points per variant, radius 10 km, first page of 20. "
@@ -526,7 +489,7 @@ async def main() -> None:
     ]
     if "postgresql" not in kinds:
         notes.append("PostgreSQL was not measured (set CHARGEPILE_BENCH_PG_URL).")
-    write_results("\n".join(notes))
+    write_section(SECTION, "\n".join(notes))
 
 
 if __name__ == "__main__":

@@ -24,19 +24,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import platform
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from results import machine_description, utc_stamp, write_section  # noqa: E402
 
 from backend.services.events import Audience  # noqa: E402
 from backend_client import ChargepileClient, StreamState  # noqa: E402
@@ -45,7 +45,6 @@ from tests.client.support import LiveServer  # noqa: E402
 from tests.support.backend import make_test_settings, running_app  # noqa: E402
 from tests.support.builders import PASSWORD, build_world, context  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "client_overhead"
 BASE = "http://bench"
 
@@ -236,13 +235,6 @@ async def parsing_only(count: int) -> float:
     return count / elapsed
 
 
-def environment() -> str:
-    return (
-        f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; CPUs shared with the team's other work"
-    )
-
-
 def render(
     rows: list[tuple[str, float, float, float]],
     calls: int,
@@ -254,7 +246,7 @@ def render(
     lines = [
         "## API client overhead (`bench/client_overhead.py`)",
         "",
-        f"{environment()}. Median of {calls:,} calls per variant, interleaved call by call, "
+        f"{machine_description()}; {utc_stamp()}. Median of {calls:,} calls per variant, interleaved call by call, "
         "in-process backend (ASGITransport, SQLite). Goal: client ≤ 1.1× raw httpx. The last "
         "row takes the server away (a canned answer) to show what the client machinery itself "
         "costs (token check, timeout, retry and error handling, model parsing).",
@@ -279,19 +271,6 @@ def render(
     return "\n".join(lines)
 
 
-def write_results(body: str) -> None:
-    start, end = f"<!-- bench:{SECTION} -->", f"<!-- /bench:{SECTION} -->"
-    block = f"{start}\n{body}\n{end}"
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if start in current and end in current:
-        head, rest = current.split(start, 1)
-        _, tail = rest.split(end, 1)
-        current = head + block + tail
-    else:
-        current = current.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(current, encoding="utf-8")
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=1000, help="timed calls per variant")
@@ -304,7 +283,7 @@ async def main() -> None:
     body = render(rows, args.calls, eps, args.events, resyncs, parse_eps)
     print(body)
     if not args.no_write:
-        write_results(body)
+        write_section(SECTION, body)
 
 
 if __name__ == "__main__":

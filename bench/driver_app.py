@@ -35,13 +35,10 @@ import argparse
 import asyncio
 import contextlib
 import os
-import platform
-import re
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+from results import machine_description, percentile, utc_stamp, write_section  # noqa: E402
 
 from apps.user_mobile.main import make_main  # noqa: E402
 from apps.user_mobile.state.app import DriverConfig, DriverState  # noqa: E402
@@ -63,15 +61,9 @@ from tests.support.backend import make_test_settings  # noqa: E402
 from tests.support.flet_harness import FakeApp  # noqa: E402
 
 SECTION = "driver_app"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 PASSWORD = "correct-horse-1"
 METER_S = 2.0
 """Meter-value interval of the simulated chargers: SQLite takes ~40 chargers at 2 s."""
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def rss_kb() -> int:
@@ -208,7 +200,6 @@ async def run(sessions: int, idle_sessions: int, concurrency: int) -> dict[str, 
 
 
 def table(r: dict[str, Any]) -> str:
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows = [
         ("driver, wallet, pushed (SSE): start → transaction running shown",
          r["wallet_running"], "–"),
@@ -222,8 +213,8 @@ def table(r: dict[str, Any]) -> str:
     lines = [
         "## Driver app (`bench/driver_app.py`)",
         "",
-        f"{platform.machine()}, Python {platform.python_version()}, {now}; 2 CPUs shared with the "
-        "team. One process and one event loop hold the backend (uvicorn on 127.0.0.1, SQLite, "
+        f"{machine_description()}, {utc_stamp()}. One process and one event loop hold the "
+        "backend (uvicorn on 127.0.0.1, SQLite, "
         "OCPP mounted), the simulated fleet (answers at once) and every app session (real Flet "
         "sessions on the in-process fake client). Chargers answer at once and send meter "
         f"values every {METER_S:g} s; the first one comes that long after the transaction "
@@ -236,7 +227,7 @@ def table(r: dict[str, Any]) -> str:
     for name, samples, goal in rows:
         lines.append(
             f"| {name} | {len(samples)} | {statistics.median(samples):.0f} | "
-            f"{pct(samples, 0.95):.0f} | {max(samples):.0f} | {goal} |"
+            f"{percentile(samples, 0.95):.0f} | {max(samples):.0f} | {goal} |"
         )
     lines += [
         "",
@@ -250,18 +241,6 @@ def table(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def update_results(text: str) -> None:
-    block = f"<!-- bench:{SECTION} -->\n{text}<!-- /bench:{SECTION} -->"
-    current = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"<!-- bench:{SECTION} -->.*?<!-- /bench:{SECTION} -->", re.S)
-    current = (
-        pattern.sub(lambda _m: block, current)
-        if pattern.search(current)
-        else current.rstrip() + "\n\n" + block + "\n"
-    )
-    RESULTS.write_text(current, "utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=20, help="sessions per kind")
@@ -273,7 +252,7 @@ def main() -> None:
     text = table(result)
     print(text)
     if not args.no_write:
-        update_results(text)
+        write_section(SECTION, text)
 
 
 if __name__ == "__main__":

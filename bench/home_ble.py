@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import platform
-import re
 import statistics
 import sys
 import time
@@ -22,19 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bumble.link import LocalLink  # noqa: E402
+from results import machine_description, percentile, utc_stamp, write_section  # noqa: E402
 
 from apps.home.ble import BleakHomeChargerLink, LinkState, LinkStateChanged  # noqa: E402
 from apps.home.ble.bumble_backend import BumbleClient, BumbleRadio, BumbleScanner  # noqa: E402
 from home_protocol.crypto import generate_private_key  # noqa: E402
 from simulators.home import HomeSimulator, HomeSimulatorConfig  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "home_ble"
-
-
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def make_link(radio: BumbleRadio) -> BleakHomeChargerLink:
@@ -118,20 +111,8 @@ async def bench_reconnect(n: int) -> list[float]:
 def row(name: str, samples: list[float], goal: str) -> str:
     return (
         f"| {name} | {len(samples)} | {statistics.median(samples):.1f} | "
-        f"{pct(samples, 0.95):.1f} | {max(samples):.1f} | {goal} |"
+        f"{percentile(samples, 0.95):.1f} | {max(samples):.1f} | {goal} |"
     )
-
-
-def update_results(table: str) -> None:
-    block = f"<!-- bench:{SECTION} -->\n{table}<!-- /bench:{SECTION} -->"
-    text = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"<!-- bench:{SECTION} -->.*?<!-- /bench:{SECTION} -->", re.S)
-    text = (
-        pattern.sub(lambda _m: block, text)
-        if pattern.search(text)
-        else text.rstrip() + "\n\n" + block + "\n"
-    )
-    RESULTS.write_text(text, "utf-8")
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -151,14 +132,14 @@ async def main(args: argparse.Namespace) -> None:
     ]
     table = (
         "## Home charging over BLE (`bench/home_ble.py`)\n\n"
-        f"Virtual Bumble link in one process, bleak + Bumble backend, {platform.python_version()}, "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Times in ms.\n\n"
+        f"Virtual Bumble link in one process, bleak + Bumble backend; {machine_description()}, "
+        f"{utc_stamp()}. Times in ms.\n\n"
         "| measurement | n | p50 | p95 | max | goal |\n|---|---|---|---|---|---|\n"
         + "\n".join(rows)
         + "\n"
     )
     print(table)
-    update_results(table)
+    write_section(SECTION, table)
 
 
 if __name__ == "__main__":

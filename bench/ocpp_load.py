@@ -29,9 +29,7 @@ import base64
 import contextlib
 import itertools
 import json
-import os
 import random
-import re
 import socket
 import subprocess
 import sys
@@ -42,8 +40,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from results import machine_description, utc_stamp, write_section
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "ocpp_load"
 PASSWORD = "bench-password-0123456789abcdef"
 sys.path.insert(0, str(ROOT))
@@ -470,8 +469,8 @@ def table(results: list[TargetResult], args: argparse.Namespace) -> str:
         "Held and throughput: one server process per target; storm: a freshly restarted server "
         "that all chargers reconnect to (connect + Basic auth + BootNotification).",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {sys.version.split()[0]}, "
-        f"{os.cpu_count()} CPUs, servers and load generator on the same machine; {scale}. "
+        f"{utc_stamp()}, {machine_description()}; servers and load generator on the same "
+        f"machine; {scale}. "
         f"Throughput: {args.conns} chargers × {args.msgs} sequential MeterValues (4 measurands).",
         "",
         "| server | held | RSS / conn | MeterValues/s | ack p50 | ack p99 | storm refused | "
@@ -505,18 +504,6 @@ def table(results: list[TargetResult], args: argparse.Namespace) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_results(text_block: str) -> None:
-    block = f"<!-- bench:{SECTION} -->\n{text_block}<!-- /bench:{SECTION} -->"
-    text = RESULTS.read_text("utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"<!-- bench:{SECTION} -->.*?<!-- /bench:{SECTION} -->", re.S)
-    text = (
-        pattern.sub(lambda _m: block, text)
-        if pattern.search(text)
-        else text.rstrip() + "\n\n" + block + "\n"
-    )
-    RESULTS.write_text(text, "utf-8")
-
-
 async def main(args: argparse.Namespace) -> None:
     results = []
     with tempfile.TemporaryDirectory(prefix="ocpp-bench-") as tmp:
@@ -529,7 +516,7 @@ async def main(args: argparse.Namespace) -> None:
     out = table(results, args)
     print(out)
     if not args.no_write:
-        update_results(out)
+        write_section(SECTION, out)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

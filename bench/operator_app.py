@@ -12,11 +12,9 @@ own process, headless Debian Chromium. Prints a table and rewrites its section o
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +22,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
+from results import machine_description, utc_stamp, write_section  # noqa: E402
 
-from tests.operator_app.stack import CHROME_ARGS, by_id, live_stack, type_into  # noqa: E402
+from tests.operator_app.stack import by_id, live_stack, type_into  # noqa: E402
+from tests.support.browser import launch_chromium  # noqa: E402
 
 SECTION = "operator_app"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 EMAIL, PASSWORD = "admin@demo.chargepile", "chargepile-demo"
 
 
@@ -49,12 +48,11 @@ def one_run(browser: Browser, url: str, width: int, height: int) -> tuple[float,
 def render(
     rows: list[tuple[str, list[float]]], per_session_kb: float, base_kb: int, n_sessions: int
 ) -> str:
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "## Operator app in the browser (`bench/operator_app.py`)",
         "",
-        f"{platform.machine()}, Python {platform.python_version()}, {now}; headless Chromium, "
-        "app served offline (no CDN) on loopback, demo data (`seed_demo`); 2 shared CPUs. "
+        f"{machine_description()}, {utc_stamp()}; headless Chromium, "
+        "app served offline (no CDN) on loopback, demo data (`seed_demo`). "
         "Times in ms from a fresh browser context each run.",
         "",
         "| measurement | n | p50 | min | max |",
@@ -73,19 +71,6 @@ def render(
     return "\n".join(lines)
 
 
-def write_results(body: str) -> None:
-    start, end = f"<!-- bench:{SECTION} -->", f"<!-- /bench:{SECTION} -->"
-    block = f"{start}\n{body}\n{end}"
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if start in current and end in current:
-        head, rest = current.split(start, 1)
-        _, tail = rest.split(end, 1)
-        current = head + block + tail
-    else:
-        current = current.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(current, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -93,7 +78,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     with live_stack(demo=True) as (_, server), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROME_ARGS)
+        browser = launch_chromium(p)
         try:
             results: dict[str, list[float]] = {}
             for width, height, label in ((390, 844, "phone"), (1440, 900, "desktop")):
@@ -121,7 +106,7 @@ def main() -> None:
     body = render(list(results.items()), per_session, base, args.sessions)
     print(body)
     if not args.no_write:
-        write_results(body)
+        write_section(SECTION, body)
 
 
 def sign_in_timed(page: Any) -> float:

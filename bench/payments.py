@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import platform
 import sys
 import tempfile
 import time
@@ -27,6 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from results import machine_description, utc_stamp, write_section  # noqa: E402
 
 from backend.payments.outbox import run_due  # noqa: E402
 from backend.payments.tariff import EnergyPoint, running_cost  # noqa: E402
@@ -40,7 +41,6 @@ from tests.payments.support import (  # noqa: E402
 from tests.support.backend import make_test_settings  # noqa: E402
 from tests.support.builders import build_world  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "payments"
 
 SNAPSHOT = {
@@ -158,19 +158,6 @@ def table(rows: list[tuple[str, int, float, float]]) -> str:
     return "\n".join(lines)
 
 
-def write_results(body: str) -> None:
-    start, end = f"<!-- bench:{SECTION} -->", f"<!-- /bench:{SECTION} -->"
-    block = f"{start}\n{body}\n{end}"
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if start in current and end in current:
-        head, rest = current.split(start, 1)
-        _, tail = rest.split(end, 1)
-        current = head + block + tail
-    else:
-        current = current.rstrip("\n") + "\n\n" + block + "\n"
-    RESULTS.write_text(current, encoding="utf-8")
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=50, help="running_cost calls per size")
@@ -178,11 +165,10 @@ async def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     args = parser.parse_args()
     rows = tariff_rows(args.repeat) + await money_path(args.sessions)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     body = (
         "## Payments (`bench/payments.py`)\n\n"
-        f"SQLite, in-process ASGI, sandbox provider, Python {platform.python_version()}, "
-        f"{stamp} UTC. Samples every 30 s; three time-of-use bands, tax and idle fee.\n\n"
+        f"{machine_description()}, {utc_stamp()}; SQLite, in-process ASGI, sandbox provider."
+        f" Samples every 30 s; three time-of-use bands, tax and idle fee.\n\n"
         + table(rows)
         + f"\n\nrunning_cost per meter sample at 12 h (p50 / samples): "
         f"{rows[2][2] / rows[2][1] * 1000:.1f} µs. The machine's 2 cores were shared with "
@@ -190,7 +176,7 @@ async def main() -> None:
     )
     print(body)
     if not args.no_write:
-        write_results(body)
+        write_section(SECTION, body)
 
 
 if __name__ == "__main__":

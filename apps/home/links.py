@@ -56,8 +56,8 @@ class OwnedLink:
 async def close_in_time(handle: LinkHandle, timeout: float = 5.0) -> bool:
     """Close ``handle``, waiting at most ``timeout`` s; the close goes on in the background.
 
-    Why: closing a link that is between connection attempts can take long (see the report on
-    ``BleakHomeChargerLink.close``); a session ending must not hang on it.
+    Why: closing waits for the BLE stack to abandon a connection attempt in progress, which
+    can take a while; a session ending must not hang on it.
     """
     task = asyncio.ensure_future(handle.close())
     done, _ = await asyncio.wait({task}, timeout=timeout)
@@ -125,9 +125,8 @@ class SharedRadio:
             return self._current
 
     async def _close_previous(self, link: BleakHomeChargerLink) -> None:
-        # Closing a link that is between connection attempts can take long (observed: a phone
-        # waiting for approval, whose retry loop is cancelled mid-attempt); the new session
-        # must not wait for it. The close goes on in the background and is awaited at shutdown.
+        # Closing waits for the BLE stack to abandon a connection attempt in progress; the new
+        # session must not wait for it. The close goes on in the background and is awaited at shutdown.
         task = asyncio.ensure_future(link.close())
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)

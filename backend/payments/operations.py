@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.context import AppContext
 from backend.db.models import (
+    ChargingSession,
     EntryKind,
     OperationStatus,
     PaymentCapture,
@@ -236,6 +237,9 @@ async def complete_operation(
         return False
     op = await db.get(PaymentOperation, op_id)
     assert op is not None
+    if op.step == "capture" or op.step.startswith("refund"):
+        # Session row before intent row: the lock order of a StopTransaction's settlement.
+        await touch_paid_session(db, op.payment_id, now=now)
     intent = await db.get(PaymentIntent, op.payment_id, with_for_update=True)
     assert intent is not None
     if op.step == "authorize":
@@ -301,6 +305,39 @@ async def record_capture(
             "captured_at": now,
         },
         ["payment_id"],
+    )
+    await touch_session(db, intent.session_id, now=now)
+
+
+async def touch_session(db: AsyncSession, session_id: int, *, now: datetime) -> None:
+    """Mark the session changed because money for it moved (a capture or a refund).
+
+    Report rollups fold a day again when one of its sessions' ``updated_at`` passes their
+    watermark (:mod:`backend.services.report_rollup`); a card capture or a refund lands after
+    the session row was last written, and without this its revenue would never be counted.
+    """
+    await db.execute(
+        update(ChargingSession)
+        .where(ChargingSession.id == session_id)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def touch_paid_session(db: AsyncSession, payment_id: int, *, now: datetime) -> None:
+    """:func:`touch_session` for the session payment ``payment_id`` belongs to (if any).
+
+    Takes the session's row lock before the caller locks the intent, in the same order as
+    settling a session at its stop, so the two never deadlock on PostgreSQL.
+    """
+    session_of = (
+        select(PaymentIntent.session_id).where(PaymentIntent.id == payment_id).scalar_subquery()
+    )
+    await db.execute(
+        update(ChargingSession)
+        .where(ChargingSession.id == session_of)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 

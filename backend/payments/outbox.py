@@ -68,9 +68,9 @@ async def _announce(ctx: AppContext, payment_id: int) -> None:
     )
 
 
-async def _worker(ctx: AppContext, runtime: PaymentsRuntime) -> None:
+async def _worker(ctx: AppContext, runtime: PaymentsRuntime, stop: asyncio.Event) -> None:
     poll = runtime.settings.outbox_poll_seconds
-    while True:
+    while not stop.is_set():
         runtime.wake.clear()
         try:
             attempted = await run_due(ctx)
@@ -87,6 +87,9 @@ async def _worker(ctx: AppContext, runtime: PaymentsRuntime) -> None:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(poll):
                 await runtime.wake.wait()
+
+
+_STOP_GRACE_SECONDS = 10.0
 
 
 def install_runtime(ctx: AppContext, runtime: PaymentsRuntime) -> PaymentsRuntime:
@@ -128,12 +131,20 @@ async def payments_lifecycle(ctx: AppContext) -> AsyncIterator[None]:
     runtime = ctx.extensions.get(RUNTIME_KEY)
     if not isinstance(runtime, PaymentsRuntime):
         runtime = install_runtime(ctx, default_runtime(ctx))
-    task = asyncio.create_task(_worker(ctx, runtime), name="payments-outbox")
+    stop = asyncio.Event()
+    task = asyncio.create_task(_worker(ctx, runtime, stop), name="payments-outbox")
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # Let the pass in progress finish rather than cancel it mid-query: a cancelled
+        # database call leaves the driver's worker thread answering a loop that may be gone.
+        stop.set()
+        runtime.wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), _STOP_GRACE_SECONDS)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if runtime.owns_provider:
             await runtime.provider.aclose()

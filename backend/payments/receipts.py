@@ -43,6 +43,12 @@ async def build_receipt(
     if session.status in (SessionStatus.PENDING, SessionStatus.ACTIVE):
         raise Conflict("The session is still running; the receipt is ready when it ends.")
     snapshot = intent.tariff_snapshot if intent is not None else session.tariff_snapshot
+    if not snapshot:
+        # Sessions at a station without a tariff (free charging, or a price set after the
+        # fact) were never priced: there is nothing to itemize.
+        raise Conflict(
+            "This session was not priced (its station had no tariff), so it has no receipt."
+        )
     cost = await session_cost(db, session, snapshot)
     if session.status == SessionStatus.FAILED:
         lines: list[ReceiptLine] = []

@@ -24,7 +24,7 @@ from backend.db.models import (
 from backend.errors import Conflict, Invalid, NotFound
 from backend.payments import ledger
 from backend.payments.config import runtime_of
-from backend.payments.operations import add_operation, run_operation
+from backend.payments.operations import add_operation, run_operation, touch_paid_session
 from backend.payments.tariff import format_minor
 
 
@@ -37,6 +37,9 @@ async def refund_payment(
     now = ctx.clock()
     op_id: int | None = None
     async with ctx.sessions() as db:
+        # The refund changes the session's revenue: mark it for the report rollups (session
+        # row first, as settlement locks it). Rolled back with the rest if refused below.
+        await touch_paid_session(db, payment_id, now=now)
         # Lock the intent first: concurrent refunds of one payment are serialized.
         await db.execute(
             update(PaymentIntent)

@@ -1,8 +1,9 @@
 """Money actually collected, for operator reports: revenue is the sum of captures.
 
-Reports group :class:`backend.db.models.PaymentCapture` rows (one per paid session, written
-when the capture succeeded) by ``captured_at`` and operator/station/charger; refunds are
-subtracted through ``refunded_minor``.
+:class:`backend.db.models.PaymentCapture` rows (one per paid session, written when the capture
+succeeded) minus their ``refunded_minor`` are revenue. Operator reports fold them per session
+start day in the rollup (:mod:`backend.services.report_rollup`); this sums them by the day the
+money was collected, e.g. to reconcile with the provider's payouts.
 """
 
 from __future__ import annotations

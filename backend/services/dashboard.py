@@ -1,5 +1,5 @@
-"""The operator's "today" dashboard: sessions, energy and revenue so far in the operator's
-local day, and how many chargers are online, charging or faulted right now.
+"""The operator's "today" dashboard: sessions, energy and revenue (money collected) so far in
+the operator's local day, and how many chargers are online, charging or faulted right now.
 
 Separate from the period reports because it reads live state (``is_online``, connector status)
 rather than history, and must answer quickly on every refresh of the office app.
@@ -19,6 +19,7 @@ from backend.db.models import (
     Connector,
     Fault,
     Operator,
+    PaymentCapture,
     RecordStatus,
     SessionStatus,
 )
@@ -40,13 +41,19 @@ async def today_dashboard(
     tz = ZoneInfo(operator.timezone)
     today = local_day(now, tz)
     s = ChargingSession
+    p = PaymentCapture
+    # Revenue is money collected (captures minus refunds) for today's sessions, as in the
+    # reports; ``payment_captures.session_id`` is unique, so the join never doubles a session.
     sessions, energy, revenue = (
         await session.execute(
             select(
                 func.count(),
                 func.coalesce(func.sum(s.energy_wh), 0),
-                func.coalesce(func.sum(s.cost_minor), 0),
-            ).where(
+                func.coalesce(func.sum(p.amount_minor - p.refunded_minor), 0),
+            )
+            .select_from(s)
+            .outerjoin(p, p.session_id == s.id)
+            .where(
                 s.operator_id == operator_id,
                 s.started_at >= local_midnight(today, tz),
                 s.started_at < local_midnight(today + timedelta(days=1), tz),

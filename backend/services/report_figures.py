@@ -306,14 +306,17 @@ async def add_running(
     station_id: int | None,
     now: datetime,
 ) -> None:
-    """Sessions still running: few (at most one per connector), read live up to ``now``."""
+    """Sessions still running: few (at most one per connector), read live up to ``now``.
+
+    They add no revenue: revenue is money collected, and a session is captured after it ends.
+    """
     s = ChargingSession
-    stmt = select(s.charger_id, s.station_id, s.started_at, s.energy_wh, s.cost_minor).where(
+    stmt = select(s.charger_id, s.station_id, s.started_at, s.energy_wh).where(
         s.operator_id == operator_id, RUNNING
     )
     if station_id is not None:
         stmt = stmt.where(s.station_id == station_id)
-    for charger_id, sess_station, started_at, energy_wh, cost_minor in await _rows(session, stmt):
+    for charger_id, sess_station, started_at, energy_wh in await _rows(session, stmt):
         key = b.key(charger_id, sess_station)
         start_day = local_day(started_at, b.cal.tz)
         index = b.cal.index_of_day(start_day)
@@ -321,7 +324,6 @@ async def add_running(
             sums = b.sums[index, key]
             sums.sessions += 1
             sums.energy_wh += energy_wh
-            sums.revenue_minor += cost_minor
         if charger_id in b.chargers:
             cap = local_midnight(start_day + timedelta(days=SPILL_DAYS + 1), b.cal.tz)
             for spill, seconds in b.cal.spread(started_at, min(now, cap)):

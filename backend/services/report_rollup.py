@@ -7,6 +7,12 @@ newer than the operator's watermark mark their start day dirty, and each dirty d
 recomputed in the database with one ``INSERT ... SELECT`` (rows never travel to Python).
 The watermark trails the clock by :data:`COMMIT_LAG` because a concurrent writer may commit
 a row stamped slightly earlier than one already seen; recomputing a day twice is harmless.
+
+Revenue is money actually collected: each session's capture (``payment_captures``, at most one
+per session) minus what was refunded of it, counted on the session's start day like the rest
+of its figures. A capture or refund lands after the session row was written, so the payments
+code bumps ``charging_sessions.updated_at`` when it records one
+(:func:`backend.payments.operations.touch_session`) and the day is folded again.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from backend.db.models import (
     ChargingSession,
+    PaymentCapture,
     ReportRollupState,
     SessionDailyRollup,
     SessionStatus,
@@ -95,6 +102,9 @@ async def _recompute_day(
     )
     busy1 = func.sum(_clip_between(stop, ends[0], ends[1]))
     busy2 = func.sum(_clip_between(stop, ends[1], ends[2]))
+    c = PaymentCapture
+    # ``payment_captures.session_id`` is unique: the outer join never duplicates a session.
+    net_captured = func.coalesce(c.amount_minor - c.refunded_minor, 0)
     source = (
         select(
             literal(operator_id),
@@ -103,7 +113,7 @@ async def _recompute_day(
             s.station_id,
             func.count(),
             func.coalesce(func.sum(s.energy_wh), 0),
-            func.coalesce(func.sum(s.cost_minor), 0),
+            func.coalesce(func.sum(net_captured), 0),
             cast(func.round(busy0), BigInteger),
             cast(func.round(busy1), BigInteger),
             cast(func.round(busy2), BigInteger),
@@ -114,6 +124,7 @@ async def _recompute_day(
             s.started_at < bounds[1],
             s.status == SessionStatus.COMPLETED,
         )
+        .outerjoin(c, c.session_id == s.id)
         .group_by(s.charger_id, s.station_id)
     )
     r = SessionDailyRollup

@@ -1,5 +1,6 @@
 """Demo data for ``chargepile seed-demo`` / ``make demo``: a Shanghai network with 90 days of
-history so every screen and report has substance on first start.
+history so every screen and report has substance on first start (every completed historical
+session paid by wallet or card, see :mod:`backend.services.seed_payments`).
 
 - "Demo Charging Co." (CNY, Asia/Shanghai): 6 stations, 40 chargers (GB/T DC 60-120 kW, a few
   with CCS2, GB/T AC 7 kW), China-style time-of-use tariffs (peak 08-11 & 18-21, valley
@@ -64,6 +65,7 @@ from backend.services.seed_network import (
     TARIFFS,
     StationSpec,
 )
+from backend.services.seed_payments import seed_payments
 
 __all__ = [
     "CHARGERS_FILE",
@@ -332,6 +334,8 @@ async def _create(session: AsyncSession, now: datetime) -> tuple[int, int, int]:
         ]
         if samples:
             await session.execute(insert(MeterSample), samples)
+        snapshots = {sid: plan.snapshot for sid, plan in by_station.items()}
+        await seed_payments(session, op_id, snapshots, seed=seed)
         sessions += len(history.sessions) + len(history.recent) if op_id == demo_id else 0
     return demo_id, other_id, sessions
 

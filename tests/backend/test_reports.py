@@ -23,9 +23,14 @@ from backend.db.models import (
     Driver,
     Fault,
     Operator,
+    PaymentCapture,
+    PaymentIntent,
     StaffUser,
     Station,
 )
+from backend.payments.operations import record_capture
+from backend.payments.refunds import refund_payment
+from backend.payments.revenue import captured_revenue
 from backend.security import Principal, issue_access_token
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -70,8 +75,12 @@ async def add_session(
     kwh: float,
     cost: int,
     status: str = "completed",
+    *,
+    paid: bool | None = None,
 ) -> int:
-    return await _insert(
+    """A session row; a completed one with a cost is also paid (payment + capture of its
+    cost) unless ``paid`` says otherwise: reports count money captured, not prices."""
+    session_id = await _insert(
         app,
         ChargingSession,
         operator_id=net[f"{prefix}op"],
@@ -86,6 +95,55 @@ async def add_session(
         cost_minor=cost,
         currency="CNY",
     )
+    if paid if paid is not None else (status == "completed" and cost > 0):
+        await add_capture(app, net, prefix, charger, session_id, cost)
+    return session_id
+
+
+async def add_capture(
+    app: FastAPI,
+    net: Net,
+    prefix: str,
+    charger: str,
+    session_id: int,
+    amount: int,
+    *,
+    refunded: int = 0,
+    method: str = "card",
+) -> int:
+    """The payment of a session and its capture of ``amount`` (as settlement writes them)."""
+    payment_id = await _insert(
+        app,
+        PaymentIntent,
+        purpose="session",
+        method=method,
+        status="captured",
+        currency="CNY",
+        operator_id=net[f"{prefix}op"],
+        station_id=net[f"{charger}_station"],
+        charger_id=net[charger],
+        connector_no=1,
+        session_id=session_id,
+        provider="sandbox",
+        authorized_minor=max(amount, 20_000),
+        final_cost_minor=amount,
+        captured_minor=amount,
+        refunded_minor=refunded,
+    )
+    await _insert(
+        app,
+        PaymentCapture,
+        payment_id=payment_id,
+        session_id=session_id,
+        operator_id=net[f"{prefix}op"],
+        station_id=net[f"{charger}_station"],
+        charger_id=net[charger],
+        method=method,
+        currency="CNY",
+        amount_minor=amount,
+        refunded_minor=refunded,
+    )
+    return payment_id
 
 
 async def build_network(app: FastAPI) -> Net:
@@ -315,10 +373,58 @@ async def test_report_picks_up_sessions_completed_later(
             .values(status="completed", stopped_at=sh(2, 21), energy_wh=8000, cost_minor=1200)
         )
         await session.commit()
+    await add_capture(app, net, "a", "B1", running, 1200)
     third = (await client.get("/api/v1/reports/summary", params=params, headers=headers)).json()
     assert third["totals"]["energy_kwh"] == 18.0 and third["totals"]["revenue_minor"] == 2700
     # 30 min + 1 h busy out of 3 connectors x 24 h.
     assert third["totals"]["utilization_pct"] == pytest.approx(100 * 5400 / 259200, abs=0.01)
+
+
+async def test_revenue_is_money_captured_even_when_it_lands_after_the_session(
+    app: FastAPI, client: httpx.AsyncClient, net: Net
+) -> None:
+    """A card capture (or a refund) is recorded after its session row was last written:
+    the report still moves to the money collected, and equals the sum of captures."""
+    ctx = ctx_of(app)
+    headers = auth(app, net["astaff"], net["aop"])
+    params = _params(to="2026-11-02")
+    ended = await add_session(app, net, "a", "B1", 1, sh(2, 20), sh(2, 21), 8, 1200, paid=False)
+    async with ctx.sessions() as session:
+        # Every session last written long ago: the first report's watermark passes them all.
+        await session.execute(
+            update(ChargingSession)
+            .where(ChargingSession.operator_id == net["aop"])
+            .values(updated_at=sh(5, 0))
+        )
+        await session.commit()
+    first = (await client.get("/api/v1/reports/summary", params=params, headers=headers)).json()
+    # The price of an unpaid session is not revenue.
+    assert (first["totals"]["sessions"], first["totals"]["revenue_minor"]) == (2, 1500)
+    payment_id = await _insert(
+        app, PaymentIntent, purpose="session", method="wallet", status="capture_pending",
+        currency="CNY", driver_id=net["driver"], operator_id=net["aop"],
+        station_id=net["beta"], charger_id=net["B1"], connector_no=1, session_id=ended,
+        provider="wallet", authorized_minor=5000, final_cost_minor=1200,
+    )  # fmt: skip
+    async with ctx.sessions() as session:
+        intent = await session.get(PaymentIntent, payment_id)
+        assert intent is not None
+        await record_capture(session, intent, 1200, now=ctx.clock())
+        await session.commit()
+    second = (await client.get("/api/v1/reports/summary", params=params, headers=headers)).json()
+    assert second["totals"]["revenue_minor"] == 2700
+    await refund_payment(
+        ctx, operator_id=net["aop"], payment_id=payment_id, amount_minor=300, reason="slow"
+    )
+    third = (await client.get("/api/v1/reports/summary", params=params, headers=headers)).json()
+    assert third["totals"]["revenue_minor"] == 2400
+    # Every capture of the operator (all its sessions started Nov 2-4) minus refunds.
+    whole = (await client.get("/api/v1/reports/summary", params=_params(), headers=headers)).json()
+    async with ctx.sessions() as session:
+        collected = await captured_revenue(
+            session, operator_id=net["aop"], since=LONG_AGO, until=ctx.clock() + timedelta(hours=1)
+        )
+    assert whole["totals"]["revenue_minor"] == collected["CNY"] == 6300 + 1200 - 300
 
 
 async def test_overlapping_faults_count_each_connector_once(
@@ -458,6 +564,7 @@ async def test_today_dashboard(app: FastAPI, client: httpx.AsyncClient, net: Net
     body = response.json()
     assert body["date"] == now.astimezone(SH).date().isoformat()
     assert (body["sessions"], body["active_sessions"]) == (2, 1)
-    assert (body["energy_kwh"], body["revenue_minor"]) == (10.0, 1200)
+    # Revenue is money collected: the running session has not been captured yet.
+    assert (body["energy_kwh"], body["revenue_minor"]) == (10.0, 700)
     assert (body["chargers_total"], body["chargers_online"], body["chargers_offline"]) == (2, 1, 1)
     assert (body["chargers_charging"], body["chargers_faulted"], body["open_faults"]) == (1, 0, 0)

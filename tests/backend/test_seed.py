@@ -20,16 +20,22 @@ from backend.db.models import (
     Fault,
     MeterSample,
     Operator,
+    PaymentCapture,
+    PaymentIntent,
+    PaymentMethod,
     RfidCard,
     StaffUser,
     Station,
     Tariff,
+    Wallet,
+    WalletEntry,
 )
 from backend.security import verify_charger_password
 from backend.services.seed import CHARGERS_FILE, DemoCredentials, seed_demo
 
 COUNTED = (Operator, StaffUser, Driver, RfidCard, Tariff, Station, Charger, Connector,
-           ChargingSession, MeterSample, Fault)  # fmt: skip
+           ChargingSession, MeterSample, Fault, PaymentIntent, PaymentCapture, Wallet,
+           WalletEntry)  # fmt: skip
 
 
 async def _counts(ctx: AppContext) -> dict[str, int]:
@@ -81,6 +87,43 @@ async def test_seeding_twice_changes_nothing(app: FastAPI) -> None:
     assert all(cost > 0 for energy, cost in costs if energy > 1000)
 
 
+async def test_every_priced_session_was_paid_by_wallet_or_card(app: FastAPI) -> None:
+    ctx: AppContext = app.state.ctx
+    await seed_demo(ctx.sessions, data_dir=ctx.settings.data_dir)
+    s, c = ChargingSession, PaymentCapture
+    async with ctx.sessions() as session:
+        unpaid = await session.scalar(
+            select(func.count())
+            .select_from(s)
+            .outerjoin(c, c.session_id == s.id)
+            .where(s.status == "completed", s.cost_minor > 0, c.id.is_(None))
+        )
+        wrong = await session.scalar(
+            select(func.count())
+            .select_from(s)
+            .join(c, c.session_id == s.id)
+            .where(c.amount_minor != s.cost_minor)
+        )
+        methods = dict(
+            (await session.execute(select(c.method, func.count()).group_by(c.method))).all()
+        )
+        # Wallets balance: every entry a row, no balance ever below zero at the end.
+        balances = (
+            await session.scalars(
+                select(func.sum(WalletEntry.amount_minor)).group_by(WalletEntry.wallet_id)
+            )
+        ).all()
+        holds = await session.scalar(
+            select(func.sum(WalletEntry.amount_minor)).where(
+                WalletEntry.kind.in_(("hold", "hold_release"))
+            )
+        )
+    assert (unpaid, wrong) == (0, 0)
+    assert methods[PaymentMethod.CARD] > 1000 and methods[PaymentMethod.WALLET] > 20
+    assert balances and all(b >= 0 for b in balances)
+    assert holds == 0  # no hold of a finished session is left in place
+
+
 async def test_demo_credentials_sign_in_and_reports_have_substance(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
@@ -118,6 +161,14 @@ async def test_demo_credentials_sign_in_and_reports_have_substance(
     totals = body["totals"]
     assert totals["sessions"] > 5000 and totals["energy_kwh"] > 50000
     assert totals["revenue_minor"] > 0 and body["currency"] == "CNY"
+    # Revenue is money collected: the captures of the sessions in the report (all history).
+    async with ctx.sessions() as session:
+        collected = await session.scalar(
+            select(func.sum(PaymentCapture.amount_minor - PaymentCapture.refunded_minor)).where(
+                PaymentCapture.operator_id == creds.operator_id
+            )
+        )
+    assert totals["revenue_minor"] == collected
     assert 0 < totals["utilization_pct"] < 60 and 90 < totals["availability_pct"] < 100
     assert totals["faults"] > 0 and body["fault_codes"]
     assert len({r["station_name"] for r in body["rows"]}) == 6

@@ -23,13 +23,12 @@ import backend_client.models as models
 from backend_client import ApiError, ChargepileClient, RetryPolicy
 from backend_client.models import TokenPair
 
-# Schemas FastAPI generates itself, with no model of ours behind them:
-# - ``Body_<operation>``: the URL-encoded form of the OAuth2 ``/auth/token`` endpoint (the
-#   client sends that form as a plain mapping: ``client.auth.login_form``);
-# - ``HTTPValidationError`` / ``ValidationError``: FastAPI's default 422 schema, listed for
-#   routes that do not declare ``responses=errors(...)``. The backend answers every 422 with
-#   ``ErrorBody`` regardless (see ``backend/api/errors.py``).
-FASTAPI_GENERATED = re.compile(r"^(Body_\w+|HTTPValidationError|ValidationError)$")
+# Schemas FastAPI generates itself, with no model of ours behind them: ``Body_<operation>``, the
+# URL-encoded form of the OAuth2 ``/auth/token`` endpoint (the client sends that form as a
+# plain mapping: ``client.auth.login_form``). FastAPI's default 422 schemas
+# (``HTTPValidationError``) must not appear: every route declares ``responses=errors(...)``,
+# because the backend answers every 422 with ``ErrorBody``.
+FASTAPI_GENERATED = re.compile(r"^Body_\w+$")
 
 
 def declared_endpoints(client: ChargepileClient) -> dict[tuple[str, str], str]:

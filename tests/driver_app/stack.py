@@ -13,13 +13,8 @@ import asyncio
 import concurrent.futures
 import contextlib
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
-import time
-import urllib.request
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,33 +25,16 @@ from simulators.ocpp import EvSpec, Fleet
 from tests.ocpp.conftest import LiveBackend, serve_backend
 from tests.ocpp.support import fast_config
 from tests.support.backend import make_test_settings
+from tests.support.browser import CHROME_ARGS as CHROME_ARGS
+from tests.support.browser import by_id as by_id
+from tests.support.browser import open_app as open_app
+from tests.support.browser import type_into as _type_into
+from tests.support.servers import ROOT as ROOT
+from tests.support.servers import AppServer, free_port, wait_http
 
 T = TypeVar("T")
-ROOT = Path(__file__).resolve().parents[2]
-CHROME_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
 PHONE: ViewportSize = {"width": 390, "height": 844}
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 class Stack:
@@ -135,34 +113,16 @@ class Stack:
         os.environ.pop("CHARGEPILE_PAYMENTS_OUTBOX_POLL_SECONDS", None)
 
 
-class DriverServer:
+class DriverServer(AppServer):
     """``python -m apps.user_mobile.main`` against ``api_url`` on a loopback port."""
 
     def __init__(self, api_url: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "apps.user_mobile.main", "--api", api_url,
-             "--port", str(self.port), "--public-url", self.url],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_http(self.url + "/")
-
-    def rss_kb(self) -> int:
-        """Resident memory of the app server process (Linux ``/proc``)."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return 0
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
+        port = free_port()
+        origin = f"http://127.0.0.1:{port}"
+        super().__init__(
+            "apps.user_mobile.main", ["--api", api_url, "--public-url", origin], port=port
+        )
+        self.url = origin
 
 
 @contextlib.contextmanager
@@ -178,24 +138,10 @@ def live_stack() -> Iterator[tuple[Stack, DriverServer]]:
         stack.stop()
 
 
-def open_app(page: Any, url: str) -> None:
-    """Load the app, wait for the first frame, and turn on Flutter's semantics DOM."""
-    page.goto(url)
-    page.wait_for_selector("#loading", state="detached", timeout=60_000)
-    page.evaluate("document.querySelector('flt-semantics-placeholder')?.click()")
-    page.locator("flt-semantics").first.wait_for(timeout=20_000)
-
-
-def by_id(page: Any, ident: str) -> Any:
-    return page.locator(f"[flt-semantics-identifier='{ident}']")
-
-
 def type_into(page: Any, ident: str, text: str) -> None:
-    """Focus the field with semantics id ``ident``, replace its text, and type like a person."""
-    by_id(page, ident).click()
-    page.wait_for_timeout(200)  # Flutter attaches its hidden <input> on focus
-    page.keyboard.press("Control+A")
-    page.keyboard.type(text)
+    """Focus the field with semantics id ``ident``, replace its text, and type like a person
+    (the driver app's forms need a little longer than the default to attach their input)."""
+    _type_into(page, ident, text, settle_ms=200)
 
 
 def shot(page: Any, name: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +18,6 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from shared import qr_png
 from simulators.ocpp import Fleet
 from tests.driver_app.stack import (
-    CHROME_ARGS,
     PHONE,
     DriverServer,
     Stack,
@@ -31,6 +29,7 @@ from tests.driver_app.stack import (
     type_into,
 )
 from tests.ocpp.conftest import LiveBackend
+from tests.support.browser import launch_chromium, shown
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -52,15 +51,9 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    b = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROME_ARGS)
+    b = launch_chromium(playwright)
     yield b
     b.close()
-
-
-def shown(page: Page, text: str | re.Pattern[str]) -> Any:
-    """Text on screen: Flutter exposes it as text or folded into a group's accessible name."""
-    pattern = text if isinstance(text, re.Pattern) else re.compile(re.escape(text))
-    return page.get_by_text(pattern).or_(page.get_by_label(pattern)).first
 
 
 def phone(browser: Browser, server: DriverServer, route: str) -> Page:
@@ -227,9 +220,9 @@ def test_scan_a_qr_code_with_the_camera(
 ) -> None:
     _, server = stack
     video = qr_y4m(qr_png(f"{server.url}/c/CP-2/1", box_size=12), tmp_path / "qr.y4m")
-    args = [*CHROME_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    args = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={video}"]  # fmt: skip
-    camera_browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+    camera_browser = launch_chromium(playwright, args)
     try:
         page = phone(camera_browser, server, "/scan")
         by_id(page, "scan-camera").wait_for(timeout=30_000)

@@ -122,21 +122,6 @@ async def set_value(fake: FakeApp, key: str, value: Any, event: str = "change") 
 
 
 async def close_link(link: Any) -> None:
-    """``link.close()``, re-cancelling its supervisor while the close hangs.
-
-    Known BLE-layer issue (reported): a cancellation that lands inside a connection attempt
-    can be swallowed, so ``close()`` waits on a supervisor that keeps retrying. Found by
-    coroutine introspection, not by touching the link's private attributes.
-    """
-    closing = asyncio.ensure_future(link.close())
-    for _ in range(100):
-        done, _ = await asyncio.wait({closing}, timeout=0.2)
-        if done:
-            closing.result()
-            return
-        for task in asyncio.all_tasks():
-            frame = getattr(task.get_coro(), "cr_frame", None)
-            mine = frame is not None and frame.f_locals.get("self") is link
-            if mine and frame is not None and frame.f_code.co_name == "_supervise":
-                task.cancel()
-    raise AssertionError("the link did not close")
+    """``link.close()``, which must finish promptly even mid connection attempt."""
+    async with asyncio.timeout(10):
+        await link.close()

@@ -12,7 +12,8 @@ from typing import Any
 
 from playwright.sync_api import ViewportSize, sync_playwright
 
-from tests.home_app.stack import CHROME_ARGS, ROOT, by_id, home_demo, open_app, shown, type_into
+from tests.home_app.stack import ROOT, by_id, home_demo, open_app, shown, type_into
+from tests.support.browser import launch_chromium
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
@@ -39,7 +40,7 @@ def _enroll(page: Any, code: str, *, member: bool = False) -> None:
 def main(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     with home_demo() as demo, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROME_ARGS)
+        browser = launch_chromium(p)
         owner = browser.new_context(viewport=PHONE).new_page()
         open_app(owner, demo.url)
         shown(owner, "Pairing window open").wait_for(timeout=30_000)

@@ -7,10 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.home_app.stack import (
-    CHROME_ARGS,
     HomeDemo,
     by_id,
     home_demo,
@@ -18,6 +17,7 @@ from tests.home_app.stack import (
     shown,
     type_into,
 )
+from tests.support.browser import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -30,10 +30,8 @@ def demo() -> Iterator[HomeDemo]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROME_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def tap(page: Page, ident: str) -> None:

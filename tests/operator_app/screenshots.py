@@ -12,7 +12,6 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from tests.operator_app.stack import (
-    CHROME_ARGS,
     ROOT,
     by_id,
     live_stack,
@@ -20,6 +19,7 @@ from tests.operator_app.stack import (
     open_app,
     sign_in,
 )
+from tests.support.browser import launch_chromium
 
 DEMO_EMAIL, DEMO_PASSWORD = "admin@demo.chargepile", "chargepile-demo"  # backend.services.seed
 SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
@@ -55,7 +55,7 @@ def save_screenshots(out_dir: Path = ROOT / "docs" / "screenshots") -> list[Path
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with live_stack(demo=True) as (_, server), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROME_ARGS)
+        browser = launch_chromium(p)
         try:
             for size_name, (w, h) in SIZES.items():
                 # A fresh context per size: the remembered session lives in local storage.

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.operator_app.stack import (
-    CHROME_ARGS,
     Backend,
     OperatorServer,
     by_id,
@@ -27,6 +26,7 @@ from tests.operator_app.stack import (
     type_into,
 )
 from tests.operator_app.support import ADMIN_EMAIL, PASSWORD
+from tests.support.browser import chromium, shown
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -39,16 +39,8 @@ def stack() -> Iterator[tuple[Backend, OperatorServer]]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROME_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
-
-
-def shown(page: Page, text: str | re.Pattern[str]) -> Any:
-    """Text on screen: Flutter exposes it as text or folded into a group's accessible name."""
-    pattern = text if isinstance(text, re.Pattern) else re.compile(re.escape(text))
-    return page.get_by_text(pattern).or_(page.get_by_label(pattern)).first
 
 
 def _page(browser: Browser, server: OperatorServer, width: int, height: int) -> Page:

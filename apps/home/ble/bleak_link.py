@@ -316,6 +316,12 @@ class BleakHomeChargerLink(ChargerOperations):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # any failure of one attempt must not end supervision
+                # A lower layer (the BLE stack) may swallow our cancellation and fail the attempt
+                # instead; the request is still pending on the task, so honour it here rather
+                # than retrying forever while close() waits.
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise asyncio.CancelledError from exc
                 self._last_error = str(exc) or type(exc).__name__
                 expected = (HomeLinkError, BleakError, HomeProtocolError, TimeoutError, OSError)
                 if isinstance(exc, expected):

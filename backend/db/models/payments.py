@@ -184,8 +184,9 @@ class PaymentOperation(Base):
 class PaymentCapture(Base):
     """Money actually collected for a session (card capture or wallet charge): one per payment.
 
-    Revenue in reports is the sum of ``amount_minor`` here (minus ``refunded_minor``), grouped
-    by ``captured_at`` and the operator/station/charger columns.
+    Revenue in reports is the sum of ``amount_minor`` here (minus ``refunded_minor``), counted
+    on the start day of the session it pays for (``session_id``), like the session's energy;
+    recording a capture or refund bumps the session's ``updated_at`` so report rollups see it.
     """
 
     __tablename__ = "payment_captures"

@@ -2,9 +2,10 @@
 
 Reports read one row per (operator, local day, charger) instead of every session: a month of
 a 1,000,000-session network is a few tens of thousands of rows. The rows are derived data,
-rebuilt by :mod:`backend.services.report_rollup` from ``charging_sessions`` whenever completed
-sessions change (tracked by ``charging_sessions.updated_at``), so nothing else has to keep
-them in step and they can be dropped at any time.
+rebuilt by :mod:`backend.services.report_rollup` from ``charging_sessions`` (and their
+``payment_captures``) whenever completed sessions change (tracked by
+``charging_sessions.updated_at``, which recording a capture or refund bumps), so nothing else
+has to keep them in step and they can be dropped at any time.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from backend.db.base import Base, UTCDateTime, utcnow
 class SessionDailyRollup(Base):
     """Completed sessions of one charger that *started* on one local day (operator's timezone).
 
-    Energy, revenue and the session count belong to the start day. Busy (in-session) time is
+    Energy, revenue and the session count belong to the start day; revenue is the money
+    collected for those sessions (their ``payment_captures`` minus refunds), not their price. Busy (in-session) time is
     split where it falls: ``busy_s0`` on the start day, ``busy_s1`` on the next day, ``busy_s2``
     on the day after (longer sessions are capped there: they are lost StopTransactions).
     """
