@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -39,6 +40,7 @@ HOME_HCI_PORT_OFFSET, FLEET_CONTROL_OFFSET = 1102, 765
 def _components(host: str, base_port: int, settings: Settings) -> list[Component]:
     api = f"http://{host}:{base_port}"
     driver_url = f"http://{host}:{base_port + DRIVER_OFFSET}"
+    deep_link = f"{driver_url}/c/{_first_charger(settings)}/1"
     hci_port = base_port + HOME_HCI_PORT_OFFSET
     chargepile = [sys.executable, "-m", "chargepile.cli"]
     data = settings.data_dir
@@ -125,7 +127,7 @@ def _components(host: str, base_port: int, settings: Settings) -> list[Component
                 "--driver-url",
                 driver_url,
             ],
-            f"{driver_url}/   (QR deep link: {driver_url}/c/<chargePointId>/1)",
+            f"{driver_url}/   QR deep link: {deep_link}",
             ready_url=f"{driver_url}/",
         ),
         Component(
@@ -145,6 +147,12 @@ def _components(host: str, base_port: int, settings: Settings) -> list[Component
             ready_url=f"http://{host}:{base_port + HOME_OFFSET}/",
         ),
     ]
+
+
+def _first_charger(settings: Settings) -> str:
+    """A seeded charger's identity, for a deep link a person can open right away."""
+    chargers = json.loads((settings.data_dir / "demo-chargers.json").read_text("utf-8"))
+    return str(chargers[0]["ocpp_id"])
 
 
 async def _wait_ready(component: Component, timeout: float = 60.0) -> None:
