@@ -69,6 +69,30 @@ def utc_stamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def write_run_summary(outcomes: list[tuple[str, int, float]], commit: str) -> None:
+    """The ``run`` section at the top of RESULTS.md, written by ``make bench``: the machine,
+    the date, the commit measured and how each script ended, so a reader can tell a fresh
+    figure from one a failed script left behind."""
+    rows = "".join(
+        f"| `{script}` | {'ok' if code == 0 else f'failed (exit {code})'} | {seconds:.0f} s |\n"
+        for script, code, seconds in outcomes
+    )
+    body = (
+        "## Last `make bench` run\n\n"
+        f"{utc_stamp()}, commit `{commit}`; {machine_description()}.\n"
+        "Every script below ran one after another; each rewrote its own section. "
+        "A section whose script failed keeps the figures of its previous run (its own date says when).\n\n"
+        "| script | outcome | took |\n|---|---|---|\n" + rows
+    )
+    start = "<!-- bench:run -->"
+    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
+    if start not in current:
+        # The run summary belongs right under the title, above every benchmark's section.
+        title, _, rest = current.partition("\n")
+        RESULTS.write_text(f"{title}\n\n{start}\n<!-- /bench:run -->\n{rest}", encoding="utf-8")
+    write_section("run", body)
+
+
 def percentile(values: list[float], q: float) -> float:
     """The sample nearest the ``q`` quantile (0 ≤ q ≤ 1), no interpolation: a time that was
     actually measured. ``nan`` when there are no samples (a run that measured nothing)."""

@@ -259,6 +259,11 @@ class Connector:
         )
         self._update_power(now)
         self._set_status(CHARGING)
+        # Like real chargers (SampledDataTxStartedMeasurands), one Transaction.Begin sample
+        # right away: the driver sees power flowing without waiting a whole meter interval.
+        begin = self._sample(now)
+        record.samples.append(begin)
+        self._send_meter_values(record, begin, context="Transaction.Begin")
         self._loop_task = self.station.spawn(self._charging_loop(record))
         return "started"
 
@@ -401,8 +406,10 @@ class Connector:
                 self.station.spawn(self.stop("Local"))
                 return
 
-    def _send_meter_values(self, record: SessionRecord, sample: MeterSample) -> None:
-        element = meter_value(sample, "Sample.Periodic")
+    def _send_meter_values(
+        self, record: SessionRecord, sample: MeterSample, context: str = "Sample.Periodic"
+    ) -> None:
+        element = meter_value(sample, context)
 
         def on_ack(_answer: Any) -> None:
             record.meter_values_acknowledged += 1
