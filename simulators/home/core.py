@@ -15,7 +15,13 @@ import logging
 from home_protocol.commands import PERMISSIONS, EventType, RequestBody, ResponseBody, validate_args
 from home_protocol.crypto import ecdh, random_bytes, sha256
 from home_protocol.enrollment import build_enroll_result, verify_enroll_request
-from home_protocol.errors import AuthenticationError, CryptoError, DecodeError, FramingError
+from home_protocol.errors import (
+    AuthenticationError,
+    CryptoError,
+    DecodeError,
+    FramingError,
+    ReassemblyTimeout,
+)
 from home_protocol.framing import Reassembler, fragment_message
 from home_protocol.gatt import ChargerInfo, advertised_name
 from home_protocol.messages import (
@@ -129,6 +135,10 @@ class ChargerCore:
     def pairing_window_open(self) -> bool:
         return self.model.clock.now() < self._window_until
 
+    def last_counter(self, kid: bytes) -> int:
+        """Highest command counter accepted from ``kid`` in this epoch (0: none yet)."""
+        return self._counters.get(kid, 0)
+
     def info(self) -> ChargerInfo:
         return ChargerInfo(
             protocol_version=1,
@@ -165,6 +175,12 @@ class ChargerCore:
             return
         try:
             payloads = conn.reassembler.feed(fragment, now)
+        except ReassemblyTimeout:
+            # §4: a stale partial message is dropped and this fragment starts the next one.
+            # No ERROR: it would reach the phone while it waits for the answer to that next
+            # request, and an ERROR without ref is taken as that answer.
+            logger.info("connection %s: stale partial message discarded", conn_id)
+            return
         except FramingError as exc:
             logger.info("connection %s: framing error: %s", conn_id, exc)
             self._error(conn_id, ReasonCode.MALFORMED, b"")

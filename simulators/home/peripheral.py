@@ -58,14 +58,20 @@ class HomeChargerPeripheral:
         self._tick_interval = tick_interval
         self._connections: dict[int, Connection] = {}
         self._send_lock = asyncio.Lock()
+        self._adv_lock = asyncio.Lock()
         self._tick_task: asyncio.Task[None] | None = None
         self._readvertise: asyncio.Task[None] | None = None
         self._window_flag: bool | None = None
         self.drop_before_next_response = False
         self.mute_responses = False  # execute commands but never answer (app must time out)
         self.writes_received = 0
-        self._tx = Characteristic(
-            UUID(TX_CHAR_UUID), Characteristic.Properties.NOTIFY, Characteristic.READABLE, b""
+        self.internal_errors = 0  # written fragments the core failed on (fuzz tests: stays 0)
+        self._tx: Characteristic[bytes] = Characteristic(
+            UUID(TX_CHAR_UUID),
+            Characteristic.Properties.NOTIFY,
+            Characteristic.READABLE,
+            # notifications carry their own value; a write must not plant one for readers
+            CharacteristicValue[bytes](read=lambda _c: b"", write=self._refuse_write),
         )
         info: Characteristic[bytes] = Characteristic(
             UUID(INFO_CHAR_UUID),
@@ -81,6 +87,10 @@ class HomeChargerPeripheral:
         )
         device.add_service(Service(UUID(SERVICE_UUID), [info, rx, self._tx]))
         device.on("connection", self._on_connection)
+        self._read_only = frozenset({info.handle, self._tx.handle})
+        self._server_write_command = device.gatt_server.on_att_write_command
+        # Bumble looks ATT handlers up by name on the server instance
+        device.gatt_server.on_att_write_command = self._on_write_command
 
     @property
     def connection_count(self) -> int:
@@ -111,6 +121,13 @@ class HomeChargerPeripheral:
     # --- advertising --------------------------------------------------------------------
 
     async def _advertise(self) -> None:
+        # One (re)start at a time: the tick (pairing window changed), a new connection and the
+        # pairing button can all ask at once, and two interleaved stop/start sequences make
+        # Bumble fail (KeyError on the removed advertising set), leaving the charger silent.
+        async with self._adv_lock:
+            await self._advertise_now()
+
+    async def _advertise_now(self) -> None:
         window = self.core.pairing_window_open
         self._window_flag = window
         adv = AdvertisingData(
@@ -157,6 +174,15 @@ class HomeChargerPeripheral:
     def _read_info(self, connection: Connection) -> bytes:
         return self.core.info().encode()
 
+    def _on_write_command(self, bearer: Any, request: att.ATT_Write_Command) -> None:
+        """Drop Write Commands to read-only characteristics silently, as ATT specifies (a
+        command has no error response). Bumble would run the refusing write handler and log
+        each one as an exception with a traceback: a flood of them from any stranger in range
+        would bury the charger's log."""
+        if request.attribute_handle in self._read_only:
+            return
+        self._server_write_command(bearer, request)
+
     def _refuse_write(self, connection: Connection, value: bytes) -> None:
         # Bumble's GATT server does not enforce write permissions itself
         raise att.ATT_Error(att.ATT_WRITE_NOT_PERMITTED_ERROR)
@@ -189,7 +215,13 @@ class HomeChargerPeripheral:
 
     async def _on_write(self, connection: Connection, value: bytes) -> None:
         self.writes_received += 1
-        self.core.receive(connection.handle, bytes(value), time.monotonic())
+        try:
+            self.core.receive(connection.handle, bytes(value), time.monotonic())
+        except Exception:
+            # last line of defence: whatever a stranger writes, the charger keeps serving
+            # everyone else (the fuzz tests require this counter to stay 0)
+            self.internal_errors += 1
+            logger.exception("charger core failed on a written fragment")
         await self._flush()
 
     async def _flush(self) -> None:

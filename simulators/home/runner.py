@@ -55,6 +55,7 @@ class HomeSimulator:
 
     def __init__(self, config: HomeSimulatorConfig, device: Device, store: KeyStore) -> None:
         self.config = config
+        self._air: tuple[LocalLink, Controller] | None = None  # set by start()
         self.clock = VirtualClock(speed=config.clock_speed)
         settings = store.settings
         self.model = ChargerModel(
@@ -89,11 +90,20 @@ class HomeSimulator:
             host=Host(controller, AsyncPipeSink(controller)),
         )
         sim = cls(config, device, store)
+        sim._air = (link, controller)
         await sim.peripheral.start()
         return sim
 
     async def stop(self) -> None:
         await self.peripheral.stop()
+        if self._air is not None:
+            # leave the air like a switched-off box: LocalLink routes by address to whichever
+            # controller it finds first, so a restarted charger with the same address must not
+            # compete with this dead one
+            link, controller = self._air
+            self._air = None
+            with contextlib.suppress(KeyError):
+                link.remove_controller(controller)
 
     @property
     def label(self) -> ChargerLabel:

@@ -25,7 +25,8 @@ from apps.home.ble.channel import MessageChannel
 from apps.home.ble.link import ChargerPairing, LinkEvent
 from home_protocol.commands import Op, ResponseBody, WeeklyWindow
 from home_protocol.crypto import generate_private_key
-from home_protocol.gatt import INFO_CHAR_UUID
+from home_protocol.framing import fragment_message
+from home_protocol.gatt import INFO_CHAR_UUID, RX_CHAR_UUID
 from home_protocol.label import ChargerLabel
 from home_protocol.messages import (
     Command,
@@ -402,3 +403,88 @@ async def test_cancelled_command_leaves_the_link_usable(
     sim.mute_responses(False)
     assert (await link.start_charging()).state == "C"
     assert link.state is LinkState.CONNECTED
+
+
+async def test_command_abandoned_mid_write_does_not_garble_the_next_one(
+    make_link: LinkFactory, make_sim: SimFactory
+) -> None:
+    """At the minimum MTU a command takes several writes; a user who leaves the screen after
+    the first one leaves half a message in the charger. The next command must still work
+    (not be glued to the stale half, not be refused as malformed)."""
+    sim = await make_sim(max_mtu=23)
+    link, _ = await enroll_and_connect(make_link, sim)
+    pending = asyncio.create_task(link.start_charging())
+    receive = sim.core.receive
+
+    def first_fragment_then_leave(conn_id: int, fragment: bytes, now: float) -> None:
+        receive(conn_id, fragment, now)
+        pending.cancel()  # the user leaves while the app waits for this write's confirmation
+
+    sim.core.receive = first_fragment_then_leave  # type: ignore[method-assign]
+    with pytest.raises(asyncio.CancelledError):
+        await pending
+    sim.core.receive = receive  # type: ignore[method-assign]
+    assert (await link.get_status()).state == "B"  # nothing started: only half arrived
+    assert (await link.start_charging()).state == "C"
+    assert sim.model.actions_executed == 1
+
+
+async def test_flood_of_status_events_does_not_hide_the_answer(
+    make_link: LinkFactory, make_sim: SimFactory
+) -> None:
+    """Hundreds of status pushes queued ahead of a command's answer (a cable wiggling in the
+    socket): the app still gets its answer, keeps every event in order, ends on the latest."""
+    sim = await make_sim(plugged=True, max_mtu=23)
+    link, _ = await enroll_and_connect(make_link, sim)
+    seen: list[str] = []
+    link.subscribe(lambda e: seen.append(e.status.state) if isinstance(e, StatusChanged) else None)
+    for _ in range(150):
+        sim.unplug()
+        sim.plug_in()
+    sim.unplug()
+    status = await link.get_status()  # its answer is queued behind 301 events
+    assert status.state == "A"
+    # every push in order, then the answer (which the link also publishes as the status)
+    assert seen == ["A", "B"] * 150 + ["A"] + ["A"]
+    assert link.status is not None and link.status.state == "A"
+    assert (await link.set_current_limit(8)).current_limit_a == 8  # and the link still works
+
+
+async def test_simultaneous_readvertising_keeps_the_charger_visible(
+    make_link: LinkFactory, sim: HomeSimulator
+) -> None:
+    """Pairing button pressed while the window closes and a phone connects: each restarts
+    advertising; interleaved restarts used to fail in Bumble and could leave the charger
+    silent. It must stay findable, showing the last window state."""
+    link, _ = await enroll_and_connect(make_link, sim)  # a connection also re-advertises
+    await asyncio.gather(
+        sim.close_pairing_window(), *(sim.press_pairing_button() for _ in range(4))
+    )
+    (found,) = await make_link().scan(timeout=0.3)
+    assert found.pairing_window_open
+    assert (await link.get_status()).state == "B"
+
+
+async def test_phone_walking_away_mid_command_changes_nothing(
+    make_link: LinkFactory, make_sim: SimFactory, radio: BumbleRadio
+) -> None:
+    """A phone leaves radio range after the first fragments of a START (minimum MTU): the
+    charger must not act on half a command, must forget it with the link, and must serve the
+    same phone when it comes back."""
+    sim = await make_sim(max_mtu=23)
+    raw, session = await raw_owner(make_link, sim, radio)
+    start = seal(session, Op.START)
+    assert raw.client is not None and raw.channel is not None
+    fragments = fragment_message(start.payload, raw.channel.fragment_size)
+    assert len(fragments) > 2
+    for fragment in fragments[:-1]:  # all but the last
+        await raw.client.write_gatt_char(RX_CHAR_UUID, fragment, response=True)
+    await raw.close()
+    await wait_for(lambda: sim.peripheral.connection_count == 0)  # the charger saw it go
+    assert sim.model.actions_executed == 0 and sim.model.session is None
+    back = await Raw(radio, sim).open()
+    await back.handshake(session)
+    again = seal(session, Op.START)
+    assert refusal(await back.send(again.payload), session, again) is ReasonCode.OK
+    assert sim.model.actions_executed == 1
+    await back.close()

@@ -270,3 +270,22 @@ def test_hello_flood_on_one_connection_is_rate_limited(core: ChargerCore) -> Non
     assert reason_of_error([replies[9]]) is ReasonCode.RATE_LIMITED
     core.model.clock.advance(11)
     assert isinstance(phone.hello(), SessionInfo)
+
+
+def test_stale_partial_message_is_dropped_silently_and_next_request_answered_once(
+    core: ChargerCore,
+) -> None:
+    """A phone that lost a fragment (or gave up mid-write) and asks again after the 3 s
+    reassembly timeout gets exactly the answer to its new request: no stray ERROR that it
+    would take for that answer (§4: the late fragment simply starts a new message)."""
+    phone = owner(core)
+    core.receive(phone.conn, b"\x00\x40" + bytes(10), 0.0)  # 64 bytes announced, 10 sent
+    assert core.take_outgoing() == []
+    assert phone.session is not None
+    request = encode_message(phone.session.hello())
+    replies: list[Message] = []
+    for fragment in fragment_message(request, 20):  # several fragments, 5 s later
+        core.receive(phone.conn, fragment, 5.0)
+        for out in core.take_outgoing():
+            replies += [decode_message(m) for f in out.fragments for m in phone.rx.feed(f, 5.0)]
+    assert [type(r) for r in replies] == [SessionInfo]

@@ -363,7 +363,9 @@ class BleakHomeChargerLink(ChargerOperations):
                 if info.public_key != pairing.charger_public_key:
                     raise IdentityMismatch("charger key differs from the one enrolled with")
                 session = ClientSession(self._key, pairing.charger_public_key)
-                channel = MessageChannel(client, lambda event: self._on_event(session, event))
+                channel = MessageChannel(
+                    client, lambda event: self._on_event(session, event), on_disconnect
+                )
                 await channel.open()
                 await self._handshake(channel, session)
             self._channel, self._session = channel, session

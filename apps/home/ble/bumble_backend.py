@@ -10,7 +10,9 @@ Compared with the research sketch it: shares one central between many scanners a
 (a controller initiates one at a time), pauses and resumes scanning around a connect, cleans
 up on cancellation (cancels a pending connect, disconnects a connection that completed after
 cancellation), restarts cleanly after stop, and maps ATT errors to ``BleakGATTProtocolError``
-and link loss to ``BleakError``.
+and link loss to ``BleakError``. When the HCI transport of a simulator in another process goes
+away (the simulator was restarted), it reports every open connection as lost and reopens the
+transport on next use, so the app reconnects without being restarted itself.
 
 Usage::
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import uuid as _uuid
 from collections.abc import Awaitable
 from typing import Any, TypeVar
@@ -52,6 +55,7 @@ from bumble.transport.common import AsyncPipeSink
 __all__ = ["BumbleClient", "BumbleRadio", "BumbleScanner", "to_bleak_uuid"]
 
 _T = TypeVar("_T")
+_HCI_CONNECTION_TIMEOUT = 0x08  # reason reported for links lost with the transport
 _UUID_LIST_TYPES = (
     AdvertisingData.COMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS,
     AdvertisingData.INCOMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS,
@@ -86,13 +90,46 @@ class BumbleRadio:
         self.connect_lock = asyncio.Lock()  # a controller initiates one connection at a time
         self._scan_users = 0
         self._scan_active = False
+        self.transport_losses = 0  # times the simulator process went away (diagnostics)
+
+    @property
+    def transport_lost(self) -> bool:
+        """The HCI transport (simulator in another process) went away: the central is dead
+        and the next ``central()`` reopens the transport."""
+        source = getattr(self._transport, "source", None)
+        terminated = getattr(source, "terminated", None)
+        return isinstance(terminated, asyncio.Future) and terminated.done()
+
+    def _on_transport_lost(self, dev: Device) -> None:
+        # The controller is gone with the simulator process, so no disconnection event will
+        # ever come from it: report one for every open connection, like a phone whose
+        # Bluetooth adapter was reset, so links notice and start reconnecting.
+        for conn in list(dev.connections.values()):
+            with contextlib.suppress(Exception):
+                conn.emit("disconnection", _HCI_CONNECTION_TIMEOUT)
+        self.transport_losses += 1
+
+    async def _forget_dead_central(self) -> None:
+        dev, transport = self._central, self._transport
+        self._central, self._transport = None, None
+        self._scan_users, self._scan_active = 0, False
+        if dev is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(dev.power_off(), 1.0)
+        if transport is not None:
+            with contextlib.suppress(Exception):
+                await transport.close()
 
     async def central(self) -> Device:
         async with self._lock:
+            if self._central is not None and self.transport_lost:
+                await self._forget_dead_central()
             if self._central is None:
                 if self._transport_name is not None:
                     from bumble.transport import open_transport
 
+                    # fails (OSError) while the simulator is down; the caller's reconnect
+                    # back-off retries
                     self._transport = await open_transport(self._transport_name)
                     dev = Device.with_hci(
                         "home-app",
@@ -100,6 +137,10 @@ class BumbleRadio:
                         self._transport.source,
                         self._transport.sink,
                     )
+                    terminated = getattr(self._transport.source, "terminated", None)
+                    if isinstance(terminated, asyncio.Future):
+                        lost = functools.partial(self._on_transport_lost, dev)
+                        terminated.add_done_callback(lambda _f: lost())
                 else:
                     ctrl = Controller(
                         "home-app", link=self.link, public_address=self._central_address

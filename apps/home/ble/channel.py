@@ -33,9 +33,19 @@ class LinkLost(Exception):
 
 
 class MessageChannel:
-    def __init__(self, client: BleakClient, on_event: Callable[[Event], None]) -> None:
+    """``on_broken``: called when the channel can no longer be used on this connection (a
+    request was abandoned between two of its fragments, see ``request``); the owner should
+    drop the connection, which makes the charger discard its half-received message."""
+
+    def __init__(
+        self,
+        client: BleakClient,
+        on_event: Callable[[Event], None],
+        on_broken: Callable[[], None] | None = None,
+    ) -> None:
         self.client = client
         self._on_event = on_event
+        self._on_broken = on_broken
         self._reassembler = Reassembler()
         self._waiter: asyncio.Future[Message] | None = None
         self._ref = b""
@@ -87,11 +97,23 @@ class MessageChannel:
         waiter: asyncio.Future[Message] = loop.create_future()
         self._waiter = waiter
         self._ref = sha256(payload)[:8]
+        fragments = fragment_message(payload, self.fragment_size)
+        started = written = 0  # a write whose confirmation was lost may still have landed
         try:
-            for fragment in fragment_message(payload, self.fragment_size):
+            for fragment in fragments:
+                started += 1
                 await self.client.write_gatt_char(RX_CHAR_UUID, fragment, response=True)
+                written += 1
             return await waiter
         finally:
+            if len(fragments) > 1 and started and written < len(fragments) and not self.lost:
+                # Cancelled or failed between fragments: the charger holds half a message and
+                # would glue the next request onto it (§4 resynchronises only after 3 s), so
+                # this connection cannot carry another request.
+                logger.info("request abandoned mid-message; the connection must be renewed")
+                self.mark_lost()
+                if self._on_broken is not None:
+                    self._on_broken()
             self._waiter = None
             if not waiter.done():
                 waiter.cancel()
