@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -26,8 +27,9 @@ from apps.user_mobile.state.app import DriverConfig, DriverState
 from apps.user_mobile.state.cards import CardForm
 from apps.user_mobile.state.credentials import DeviceMemory, SecureStorageCredentials
 from apps.user_mobile.state.find import Locate
+from apps.user_mobile.state.language import LANGUAGE_KEY, initial_language, split_lang
 from apps.user_mobile.views.root import DriverApp
-from backend_client import ChargepileClient, CredentialStore
+from backend_client import ChargepileClient, CredentialStore, CredentialStoreError
 from shared import I18n, UiState, install_cjk_font, load_catalogs, start_app
 
 __all__ = [
@@ -106,17 +108,43 @@ def make_main(
         page.title = "chargepile"
         storage = fss.SecureStorage()
         geo = fg.Geolocator()
+        launcher = ft.UrlLauncher()
+        memory = DeviceMemory(storage)
         client = client_factory(SecureStorageCredentials(storage))
+        # Before the first frame, so the page never shows in one language then the other.
+        ui.language, route, _explicit = await initial_language(page, memory, page.route)
         state = DriverState.create(
-            client, ui.t, DeviceMemory(storage), navigate=page.push_route, config=settings,
-            locate=_locator(geo), card_form=card_form,
+            client, ui.t, memory, navigate=page.push_route, config=settings,
+            locate=_locator(geo), card_form=card_form, launch_url=launcher.launch_url,
         )  # fmt: skip
-        state._services = [storage, geo]  # Flet drops services nothing references
+
+        async def save_language(value: str) -> None:
+            with contextlib.suppress(CredentialStoreError):  # then it is just not remembered
+                await memory.set(LANGUAGE_KEY, value)
+
+        from_link = [False]  # the language being set came from a ?lang= link
+
+        def remember_language(_sender: object, name: str | None) -> None:
+            # The driver's own choice (the language switch) wins on the next visit; a link's
+            # choice belongs to the link.
+            if name in (None, "language") and not from_link[0]:
+                page.run_task(save_language, ui.language.value)
+
+        ui.subscribe(remember_language)
+        # Flet drops services (and Observable listeners) nothing references.
+        state._services += [storage, geo, launcher, remember_language]
         if on_state is not None:
             on_state(state)
 
         async def route_changed(e: ft.RouteChangeEvent) -> None:
-            await state.on_route(e.route)
+            route, asked = split_lang(e.route)
+            if asked is not None and asked != ui.language:
+                from_link[0] = True
+                try:
+                    ui.set_language(asked)
+                finally:
+                    from_link[0] = False
+            await state.on_route(route)
 
         async def closed() -> None:
             await state.close()
@@ -124,7 +152,7 @@ def make_main(
         page.on_route_change = route_changed
         page.on_close = closed
         start_app(page, ui, lambda: DriverApp(state))
-        await state.start(page.route)
+        await state.start(route)
 
     return main
 

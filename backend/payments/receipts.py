@@ -4,15 +4,24 @@ The lines come from the same tariff engine and snapshot that billed the session,
 receipt always adds up to what was charged. Who may read it is decided by the caller
 (:mod:`backend.payments.views`): the session's driver, its operator's staff, or a guest
 holding the receipt token.
+
+A signed-in person's PDF can also be fetched through a short-lived signed link
+(:func:`issue_receipt_link`): a browser tab or a phone's PDF viewer opens URLs but cannot send
+the app's bearer header, and the bearer token itself must never go into a URL (access logs,
+browser history). The link grants only that one receipt, for minutes, to whoever could read it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import os
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import jwt
 from fpdf import FPDF
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,15 +34,70 @@ from backend.db.models import (
     SessionStatus,
     Station,
 )
-from backend.errors import Conflict
+from backend.errors import Conflict, NotFound
 from backend.payments.settlement import payment_display_status, session_cost
 from backend.payments.tariff import format_minor
+from backend.security import Principal
 from backend_client.models import PaymentState, PayWith, Receipt, ReceiptLine
 
 _FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),  # CJK + Latin
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
 )
+
+RECEIPT_LINK_TTL = timedelta(minutes=5)
+"""How long a receipt download link works: long enough to open it, short enough that a link
+found later in a log or a browser history opens nothing."""
+_LINK_TYPE = "receipt-pdf"
+
+
+def _link_key(secret_key: str) -> str:
+    # A key of its own: a receipt link can never pass for an access token, nor the reverse.
+    return hmac.new(secret_key.encode(), b"receipt-download-link", hashlib.sha256).hexdigest()
+
+
+def issue_receipt_link(
+    secret_key: str, principal: Principal, session_id: int, *, now: datetime
+) -> tuple[str, datetime]:
+    """``(token, expires_at)`` of a link to session ``session_id``'s PDF for ``principal``
+    (the caller has checked that ``principal`` may read it)."""
+    expires_at = now + RECEIPT_LINK_TTL
+    claims = {
+        "typ": _LINK_TYPE,
+        "sid": session_id,
+        "kind": principal.kind,
+        "id": principal.id,
+        "op": principal.operator_id,
+        "exp": int(expires_at.timestamp()),
+    }
+    return jwt.encode(claims, _link_key(secret_key), algorithm="HS256"), expires_at
+
+
+def read_receipt_link(secret_key: str, token: str, session_id: int, *, now: datetime) -> Principal:
+    """Who the link ``token`` was issued to, if it is genuine, unexpired and for
+    ``session_id``; :class:`NotFound` otherwise (a bad link reveals nothing)."""
+    try:
+        claims = jwt.decode(
+            token,
+            _link_key(secret_key),
+            algorithms=["HS256"],
+            # Expiry is checked against the app's clock (the one that issued it), below.
+            options={"require": ["exp", "typ", "sid", "kind", "id"], "verify_exp": False},
+        )
+    except jwt.PyJWTError:
+        raise NotFound("This receipt link is not valid or has expired.") from None
+    kind, subject, operator = claims.get("kind"), claims.get("id"), claims.get("op")
+    if (
+        claims.get("typ") != _LINK_TYPE
+        or claims.get("sid") != session_id
+        or kind not in ("staff", "driver")
+        or not isinstance(subject, int)
+        or not (operator is None or isinstance(operator, int))
+        or not isinstance(claims["exp"], int)
+        or claims["exp"] <= now.timestamp()
+    ):
+        raise NotFound("This receipt link is not valid or has expired.")
+    return Principal(kind, subject, operator)
 
 
 async def build_receipt(

@@ -23,7 +23,14 @@ from backend_client.models.auth import (
     StaffRole,
     TokenPair,
 )
-from backend_client.models.cards import CardCreate, CardPublic, CardStatus, CardUpdate, DriverCard
+from backend_client.models.cards import (
+    CardCreate,
+    CardPublic,
+    CardStatus,
+    CardUpdate,
+    DriverCard,
+    DriverCardBind,
+)
 from backend_client.models.chargers import (
     ChargerCreate,
     ChargerCreated,
@@ -65,6 +72,7 @@ from backend_client.models.payments import (
     WalletPublic,
     WebhookAck,
 )
+from backend_client.models.receipts import ReceiptLink
 from backend_client.models.remote import (
     AvailabilityRequest,
     ChargingLimitRequest,
@@ -137,6 +145,7 @@ __all__ = [
     "ConnectorUpdate",
     "Currency",
     "DriverCard",
+    "DriverCardBind",
     "DriverProfile",
     "DriverProfileUpdate",
     "DriverSignUp",
@@ -168,6 +177,7 @@ __all__ = [
     "ProblemReportPublic",
     "Receipt",
     "ReceiptLine",
+    "ReceiptLink",
     "RecordStatus",
     "RefreshRequest",
     "RefundRequest",

@@ -57,3 +57,15 @@ class DriverCard(BaseModel):
     expires_at: datetime | None
     operator_id: int
     operator_name: str
+
+
+class DriverCardBind(BaseModel):
+    """A driver links a card to their account by the number printed on it."""
+
+    uid: str = Field(
+        pattern=_UID,
+        description="The card number (idTag) printed on the card: 4–20 letters or digits.",
+    )
+    label: Annotated[str, Text] = Field(
+        default="", max_length=60, description="The driver's own name for the card."
+    )

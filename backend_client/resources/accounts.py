@@ -10,7 +10,7 @@ from backend_client.models.accounts import (
     StaffPublic,
     StaffUpdate,
 )
-from backend_client.models.cards import DriverCard
+from backend_client.models.cards import DriverCard, DriverCardBind
 from backend_client.models.common import Page
 from backend_client.resources._base import API, Resource, endpoint
 
@@ -81,3 +81,38 @@ class MeApi(Resource):
     async def cards(self) -> list[DriverCard]:
         """The RFID cards bound to this driver, on every network."""
         return await self._r.call_list("GET", f"{API}/drivers/me/cards", DriverCard)
+
+    @endpoint("POST", "/api/v1/drivers/me/cards")
+    async def link_card(self, card: DriverCardBind) -> list[DriverCard]:
+        """Link a card an operator issued, by the number printed on it (one entry per
+        operator that issued this number).
+
+        Raises:
+            NotFound: no operator issued this number.  Conflict (``card_taken``): it is linked
+            to another account.  ValidationFailed: not a card number.
+        """
+        return await self._r.call_list(
+            "POST",
+            f"{API}/drivers/me/cards",
+            DriverCard,
+            body=card,
+        )
+
+    @endpoint("POST", "/api/v1/drivers/me/cards/{card_id}/block")
+    async def block_card(self, card_id: int) -> DriverCard:
+        """Block a lost card: chargers refuse it from their next Authorize."""
+        return await self._r.call("POST", f"{API}/drivers/me/cards/{card_id}/block", DriverCard)
+
+    @endpoint("POST", "/api/v1/drivers/me/cards/{card_id}/unblock")
+    async def unblock_card(self, card_id: int) -> DriverCard:
+        """Unblock a card this driver blocked.
+
+        Raises:
+            Conflict (``card_blocked_by_operator``): the operator blocked it.
+        """
+        return await self._r.call("POST", f"{API}/drivers/me/cards/{card_id}/unblock", DriverCard)
+
+    @endpoint("DELETE", "/api/v1/drivers/me/cards/{card_id}")
+    async def remove_card(self, card_id: int) -> None:
+        """Remove the card from this account (a blocked card stays blocked)."""
+        await self._r.call_none("DELETE", f"{API}/drivers/me/cards/{card_id}")

@@ -29,6 +29,7 @@ from backend_client.models.payments import (
     WalletPublic,
     WebhookAck,
 )
+from backend_client.models.receipts import ReceiptLink
 from backend_client.resources._base import API, Resource, build, endpoint
 from backend_client.retry import Action
 
@@ -219,6 +220,33 @@ class PaymentsApi(Resource):
             NotFound: the session was not paid through the app (RFID).
         """
         return await self._r.call("GET", f"{API}/sessions/{session_id}/payment", PaymentPublic)
+
+    @endpoint("POST", "/api/v1/sessions/{session_id}/receipt/link")
+    async def receipt_link(self, session_id: int) -> ReceiptLink:
+        """A link that downloads the receipt PDF for a few minutes without the bearer token:
+        give ``client.base_url + link.url`` to a browser tab or the phone's PDF viewer.
+
+        Raises:
+            NotFound: not the caller's session.  Conflict: still running, or not priced.
+        """
+        return await self._r.call("POST", f"{API}/sessions/{session_id}/receipt/link", ReceiptLink)
+
+    @endpoint("GET", "/api/v1/sessions/{session_id}/receipt/download")
+    async def download_receipt(self, session_id: int, token: str) -> bytes:
+        """The PDF behind a receipt link (``token`` is its ``t`` parameter), sent without
+        credentials as a browser would.
+
+        Raises:
+            NotFound: the link is forged, expired or for another session.
+        """
+        response = await self._r.send(
+            "GET",
+            f"{API}/sessions/{session_id}/receipt/download",
+            params={"t": token},
+            auth=False,
+            headers={"Accept": "application/pdf"},
+        )
+        return response.content
 
     @endpoint("POST", "/api/v1/payments/{payment_id}/refunds")
     async def refund(

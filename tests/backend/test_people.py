@@ -8,7 +8,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.support.builders import World, build_world, login
+from backend.db.base import utcnow
+from backend.services.charging import authorize
+from backend.services.ocpp_chargers import ChargerRef
+from tests.support.builders import World, build_world, context, login
 
 
 @pytest.fixture
@@ -107,6 +110,108 @@ async def test_driver_sees_own_cards_across_operators(
         ("A1A1A1A1", "Operator a"),
         ("B2B2B2B2", "Operator b"),
     ]
+
+
+async def _authorize(app: FastAPI, world: World, uid: str) -> str:
+    """What the central system answers the world's charger for an Authorize of ``uid``."""
+    ref = ChargerRef(
+        id=world.charger.id,
+        ocpp_id=world.charger.ocpp_id,
+        operator_id=world.operator_id,
+        station_id=world.station.id,
+        station_name=world.station.name,
+        timezone="Asia/Shanghai",
+    )
+    info = await authorize(context(app).sessions, ref, id_tag=uid, now=utcnow())
+    return info.status
+
+
+async def test_driver_links_blocks_unblocks_and_removes_a_card(
+    app: FastAPI, client: httpx.AsyncClient, world: World, admin: dict[str, str]
+) -> None:
+    issued = await client.post("/api/v1/cards", json={"uid": "04A1B2C3D4E5F6"}, headers=admin)
+    card_id = issued.json()["id"]
+    driver = await login(client, world.driver_email, kind="driver")
+    r = await client.post(
+        "/api/v1/drivers/me/cards", json={"uid": "04a1b2c3d4e5f6", "label": "Blue"}, headers=driver
+    )
+    assert r.status_code == 201, r.text
+    assert [(c["id"], c["uid"], c["label"], c["status"], c["operator_name"]) for c in r.json()] == [
+        (card_id, "04A1B2C3D4E5F6", "Blue", "active", "Operator a")
+    ]
+    # The operator sees whose card it is now in the card list.
+    listed = (await client.get("/api/v1/cards", params={"q": "04a1"}, headers=admin)).json()
+    assert [(c["driver_email"], c["label"]) for c in listed["items"]] == [
+        (world.driver_email, "Blue")
+    ]
+    assert await _authorize(app, world, "04A1B2C3D4E5F6") == "Accepted"
+
+    # Lost: blocked by the driver, refused by the charger's next Authorize.
+    r = await client.post(f"/api/v1/drivers/me/cards/{card_id}/block", headers=driver)
+    assert r.status_code == 200 and r.json()["status"] == "blocked"
+    assert await _authorize(app, world, "04A1B2C3D4E5F6") == "Blocked"
+    # Found again: the driver lifts their own block.
+    r = await client.post(f"/api/v1/drivers/me/cards/{card_id}/unblock", headers=driver)
+    assert r.status_code == 200 and r.json()["status"] == "active"
+    assert await _authorize(app, world, "04A1B2C3D4E5F6") == "Accepted"
+
+    # A block by the operator is the operator's to lift.
+    await client.post(f"/api/v1/cards/{card_id}/block", headers=admin)
+    r = await client.post(f"/api/v1/drivers/me/cards/{card_id}/unblock", headers=driver)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "card_blocked_by_operator"
+    assert await _authorize(app, world, "04A1B2C3D4E5F6") == "Blocked"
+
+    r = await client.delete(f"/api/v1/drivers/me/cards/{card_id}", headers=driver)
+    assert r.status_code == 204
+    assert (await client.get("/api/v1/drivers/me/cards", headers=driver)).json() == []
+    card = (await client.get(f"/api/v1/cards/{card_id}", headers=admin)).json()
+    assert (card["driver_id"], card["status"]) == (None, "blocked")  # stays blocked
+    actions = [
+        (e["action"], e["actor_staff_id"], e["detail"].get("by"))
+        for e in (
+            await client.get("/api/v1/audit", params={"target_id": str(card_id)}, headers=admin)
+        ).json()["items"]
+    ]
+    assert actions[:5] == [
+        ("card.unlinked_by_driver", None, "driver"),
+        ("card.blocked", world.admin.id, None),
+        ("card.unblocked_by_driver", None, "driver"),
+        ("card.blocked_by_driver", None, "driver"),
+        ("card.linked_by_driver", None, "driver"),
+    ]
+
+
+async def test_linking_refuses_unknown_taken_and_malformed_cards_and_others_cards(
+    app: FastAPI, client: httpx.AsyncClient, world: World, admin: dict[str, str]
+) -> None:
+    other = await build_world(app, prefix="b")
+    await client.post(
+        "/api/v1/cards",
+        json={"uid": "AABBCCDD", "driver_email": other.driver_email},
+        headers=admin,
+    )
+    driver = await login(client, world.driver_email, kind="driver")
+    r = await client.post("/api/v1/drivers/me/cards", json={"uid": "AABBCCDD"}, headers=driver)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "card_taken"
+    assert other.driver_email not in r.text and "driver@b" not in r.text  # who is not said
+    r = await client.post("/api/v1/drivers/me/cards", json={"uid": "DEADBEEF"}, headers=driver)
+    assert r.status_code == 404
+    for bad in ("12", "04:A1:B2", "x" * 21):
+        r = await client.post("/api/v1/drivers/me/cards", json={"uid": bad}, headers=driver)
+        assert r.status_code == 422 and "body.uid" in _fields(r)
+    # The other driver's card cannot be blocked, unblocked or removed by this one.
+    theirs = (await client.get("/api/v1/cards", headers=admin)).json()["items"][0]["id"]
+    for method, path in (
+        ("POST", f"/api/v1/drivers/me/cards/{theirs}/block"),
+        ("POST", f"/api/v1/drivers/me/cards/{theirs}/unblock"),
+        ("DELETE", f"/api/v1/drivers/me/cards/{theirs}"),
+    ):
+        r = await client.request(method, path, headers=driver)
+        assert r.status_code == 404, (method, path, r.text)
+    assert (await client.get(f"/api/v1/cards/{theirs}", headers=admin)).json()["status"] == "active"
+    # Staff are not drivers.
+    r = await client.post("/api/v1/drivers/me/cards", json={"uid": "DEADBEEF"}, headers=admin)
+    assert r.status_code in (401, 403)
 
 
 # --- cards -----------------------------------------------------------------------------------

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import httpx
+import pytest
 from fastapi import FastAPI
 
 from backend.db.models import ChargingSession, Tariff
 from backend.payments.tariff import snapshot_tariff
-from backend_client import ChargepileClient
+from backend_client import ChargepileClient, Conflict, NotFound
 from backend_client.models import (
     CardCreate,
     CardStatus,
@@ -20,6 +22,7 @@ from backend_client.models import (
     ConnectorCreate,
     ConnectorType,
     ConnectorUpdate,
+    DriverCardBind,
     DriverProfileUpdate,
     RecordStatus,
     ReportBreakdown,
@@ -136,6 +139,31 @@ async def test_driver_profile_and_cards(
     assert [c.uid for c in await cp.me.cards()] == ["0011AABB"]
 
 
+async def test_driver_links_blocks_unblocks_and_removes_a_card(
+    admin: ChargepileClient, cp: ChargepileClient, world: World
+) -> None:
+    await admin.cards.create(CardCreate(uid="0022CCDD"))
+    await cp.auth.logout()
+    await cp.auth.login_driver(world.driver_email, PASSWORD)
+    linked = await cp.me.link_card(DriverCardBind(uid="0022ccdd", label="Spare"))
+    assert [(c.uid, c.label, c.status) for c in linked] == [
+        ("0022CCDD", "Spare", CardStatus.ACTIVE)
+    ]
+    card_id = linked[0].id
+    assert (await cp.me.block_card(card_id)).status == CardStatus.BLOCKED
+    assert (await cp.me.unblock_card(card_id)).status == CardStatus.ACTIVE
+    await cp.auth.login_staff(world.admin_email, PASSWORD)  # the operator blocks it
+    await admin.cards.block(card_id)
+    await cp.auth.login_driver(world.driver_email, PASSWORD)
+    with pytest.raises(Conflict) as refused:
+        await cp.me.unblock_card(card_id)
+    assert refused.value.code == "card_blocked_by_operator"
+    await cp.me.remove_card(card_id)
+    assert await cp.me.cards() == []
+    with pytest.raises(NotFound):
+        await cp.me.link_card(DriverCardBind(uid="FFFF0000"))
+
+
 async def test_sessions_and_receipts(app: FastAPI, admin: ChargepileClient, world: World) -> None:
     session_id = await add_session(app, world, driver_id=world.driver.id)
     await freeze_tariff(app, world, session_id)
@@ -146,6 +174,22 @@ async def test_sessions_and_receipts(app: FastAPI, admin: ChargepileClient, worl
     receipt = await admin.sessions.receipt(session_id)
     assert receipt.session_id == session_id
     assert (await admin.sessions.receipt_pdf(session_id)).startswith(b"%PDF")
+
+
+async def test_receipt_link_downloads_the_pdf_without_credentials(
+    app: FastAPI, admin: ChargepileClient, world: World
+) -> None:
+    session_id = await add_session(app, world, driver_id=world.driver.id)
+    await freeze_tariff(app, world, session_id)
+    link = await admin.payments.receipt_link(session_id)
+    assert link.url.startswith(f"/api/v1/sessions/{session_id}/receipt/download?t=")
+    token = httpx.URL(link.url).params["t"]
+    pdf = await admin.payments.download_receipt(session_id, token)
+    assert pdf.startswith(b"%PDF")
+    with pytest.raises(NotFound):  # the link is for that session only
+        await admin.payments.download_receipt(session_id + 1, token)
+    with pytest.raises(NotFound):  # nor can it be forged
+        await admin.payments.download_receipt(session_id, token[:-4] + "AAAA")
 
 
 async def freeze_tariff(app: FastAPI, world: World, session_id: int) -> None:

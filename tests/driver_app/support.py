@@ -23,6 +23,24 @@ from backend_client import ChargepileClient, CredentialStore
 from tests.support.flet_harness import FakeApp
 
 PUBLIC_URL = "http://127.0.0.1:8552"
+
+
+def web_device_info(*languages: str) -> dict[str, Any]:
+    """What the Flutter web client answers ``page.get_device_info()`` with (navigator.*)."""
+    first = languages[0] if languages else "en-US"
+    lang, _, country = first.partition("-")
+    return {
+        "browser_name": "chrome",
+        "language": first,
+        "languages": list(languages),
+        "locales": [{"language_code": lang, "country_code": country or None}],
+    }
+
+
+CLIENT_DEFAULTS: dict[str, Any] = {
+    "UrlLauncher.launch_url": None,  # the browser opens a tab; recorded in fake.method_calls
+    "Page.get_device_info": web_device_info("en-US", "en"),
+}
 PHONE = (390, 844)
 FAST = Timing(poll=0.1, poll_starting=0.1, poll_with_stream=0.5, retry_max=0.5, receipt_attempts=40)
 
@@ -78,7 +96,7 @@ async def driver_app(
         on_state=states.append,
     )
     storage = storage or Storage()
-    results = {**storage.results(), **(extra_results or {})}
+    results = {**storage.results(), **CLIENT_DEFAULTS, **(extra_results or {})}
     async with FakeApp(
         main,
         route=route,

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from backend.db.models import RfidCard
 from shared import qr_png
 from simulators.ocpp import Fleet
 from tests.driver_app.stack import (
@@ -182,6 +183,19 @@ def test_driver_signs_in_starts_with_wallet_watches_stops_and_sees_the_debit(
     shown(page, "Charged (Wallet)").wait_for()
     total = live.call(lambda lv, _f: _last_total(lv, email, password))
     assert total > 0
+    # "Download PDF" opens a short-lived link in a new tab: no sign-in header needed.
+    opened: list[str] = []
+    page.context.on("request", lambda request: opened.append(request.url))
+    by_id(page, "receipt-pdf").click()
+    for _ in range(60):
+        links = [u for u in opened if "/receipt/download?t=" in u]
+        if links:
+            break
+        page.wait_for_timeout(250)
+    else:
+        raise AssertionError(f"no receipt link was opened: {opened}")
+    pdf = httpx.get(links[0], timeout=30)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     by_id(page, "done").click()
     page.get_by_role("tab", name="Account").click()
     left = 20_000 - total
@@ -250,3 +264,52 @@ def test_find_list_map_and_chinese(stack: tuple[Stack, DriverServer], browser: B
     by_id(page, "lang-switch").click()
     shown(page, "开始充电").or_(shown(page, "该充电枪当前无法启动")).wait_for(timeout=30_000)
     shot(page, "charger_zh")
+
+
+async def _issue_card(live: LiveBackend, uid: str) -> None:
+    """The operator hands out a card (not linked to anyone yet)."""
+    async with live.ctx.sessions() as s:
+        s.add(RfidCard(operator_id=live.network.operator_id, uid=uid))
+        await s.commit()
+
+
+def test_driver_links_and_blocks_an_rfid_card(
+    stack: tuple[Stack, DriverServer], browser: Browser
+) -> None:
+    live, server = stack
+    email, password = "lin@drivers.test", "correct-horse-2"
+    live.call(lambda lv, _f: _driver_with_wallet(lv, email, password))
+    live.call(lambda lv, _f: _issue_card(lv, "04A1B2C3"))
+    page = phone(browser, server, "/account/cards")
+    by_id(page, "account-submit").wait_for(timeout=30_000)
+    type_into(page, "account-email", email)
+    type_into(page, "account-password", password)
+    by_id(page, "account-submit").click()
+    by_id(page, "card-link").wait_for(timeout=30_000)
+    type_into(page, "card-number-field", "04 a1 b2 c3")
+    type_into(page, "card-label-field", "Blue card")
+    by_id(page, "card-link").click()
+    shown(page, "04A1B2C3 · Demo Op · active").wait_for(timeout=30_000)
+    page.locator("[flt-semantics-identifier^='card-block-']").first.click()
+    shown(page, "Block Blue card?").wait_for(timeout=30_000)
+    page.locator("[flt-semantics-identifier$='-confirm']").first.click()
+    shown(page, "04A1B2C3 · Demo Op · blocked").wait_for(timeout=30_000)
+    page.locator("[flt-semantics-identifier^='card-unblock-']").first.wait_for()
+    shot(page, "cards")
+
+
+def test_chinese_browser_opens_the_qr_page_in_chinese(
+    stack: tuple[Stack, DriverServer], browser: Browser
+) -> None:
+    _, server = stack
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    try:
+        page = context.new_page()
+        open_app(page, server.url + "/c/CP-2/1")
+        shown(page, "支付方式").wait_for(timeout=30_000)  # no click: the browser's language
+        shot(page, "charger_zh_browser")
+        # An explicit ?lang= in the link wins over the browser.
+        open_app(page, server.url + "/c/CP-2/1?lang=en")
+        shown(page, "How to pay").wait_for(timeout=30_000)
+    finally:
+        context.close()

@@ -9,6 +9,7 @@ Routes:
 ``/session``          the running session, then its receipt
 ``/scan``             camera / image / typed code
 ``/account``          sign in or up; wallet, cards, history
+``/account/cards``    the driver's RFID cards: link, block, unblock, remove
 
 Navigation goes through an injected ``navigate`` (``page.push_route``) so the browser's URL and
 back button follow; the page's route change then lands in :meth:`DriverState.on_route`.
@@ -24,7 +25,7 @@ from typing import Any
 
 import flet as ft
 
-from apps.user_mobile.state.account import AccountModel
+from apps.user_mobile.state.account import AccountModel, LaunchUrl
 from apps.user_mobile.state.cards import CardForm, SandboxCardForm
 from apps.user_mobile.state.charge import ChargeFlow
 from apps.user_mobile.state.charger import ChargerModel
@@ -32,6 +33,7 @@ from apps.user_mobile.state.credentials import DeviceMemory
 from apps.user_mobile.state.errors import Translate
 from apps.user_mobile.state.find import FindModel, Locate
 from apps.user_mobile.state.links import ChargerRef, parse_route
+from apps.user_mobile.state.live import LiveLink
 from apps.user_mobile.state.scan import ScanModel
 from apps.user_mobile.state.watch import Timing
 from backend_client import ChargepileClient
@@ -71,6 +73,7 @@ class DriverState(ft.Observable):
     account: AccountModel = field(default_factory=AccountModel)
     find: FindModel = field(default_factory=FindModel)
     scan: ScanModel = field(default_factory=ScanModel)
+    live: LiveLink = field(default_factory=LiveLink)
     config: DriverConfig = field(default_factory=DriverConfig)
     _client: ChargepileClient | None = None
     _navigate: Navigate | None = None
@@ -88,24 +91,47 @@ class DriverState(ft.Observable):
         config: DriverConfig | None = None,
         locate: Locate | None = None,
         card_form: CardForm | None = None,
+        launch_url: LaunchUrl | None = None,
     ) -> DriverState:
         config = config or DriverConfig()
         state = cls(config=config)
         state._client, state._navigate = client, navigate
         state.charger.bind(client, t)
-        state.account.bind(client, t, card_form or SandboxCardForm())
+        state.account.bind(client, t, card_form or SandboxCardForm(), launch_url)
         state.find.bind(client, t, locate)
         state.scan.bind(t, config.public_url)
         state.flow.bind(
             client, t, memory, timing=config.timing, live_events=config.live_events,
             on_finished=state._after_session,
         )  # fmt: skip
+        state.live.bind(client, state.reload)
+
+        def signed_in_changed(_sender: object, name: str | None) -> None:
+            if name in (None, "principal"):
+                state._follow_live()
+
+        state.account.subscribe(signed_in_changed)
+        state._services.append(signed_in_changed)  # Observable holds listeners weakly
         return state
 
     @property
     def client(self) -> ChargepileClient:
         assert self._client is not None
         return self._client
+
+    def _follow_live(self) -> None:
+        """Follow the event stream while a driver is signed in (and live events are on)."""
+        if self.account.signed_in and self.config.live_events:
+            self.live.start()
+        elif self.live.running:
+            task = asyncio.get_running_loop().create_task(self.live.stop())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def reload(self) -> None:
+        """Show the current state again (the live link came back after a drop)."""
+        self.flow.refresh_now()
+        await self._load(self.route)
 
     async def start(self, route: str) -> None:
         """First load: restore the sign-in, find a running session again, open ``route``."""
@@ -141,7 +167,7 @@ class DriverState(ft.Observable):
         elif route.startswith("/station/"):
             with contextlib.suppress(ValueError):
                 await self.find.open_station(int(route.rsplit("/", 1)[1]))
-        elif route == "/account":
+        elif route in ("/account", "/account/cards"):
             await self.account.load()
         elif route == "/":
             await self.find.search()
@@ -156,6 +182,7 @@ class DriverState(ft.Observable):
     async def close(self) -> None:
         """The session ended (tab closed): stop following, close the client."""
         self.flow.cancel()
+        await self.live.stop()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -249,6 +249,11 @@ class ChargeFlow(ft.Observable):
             stream=self._live_events and not self.guest, timing=self._timing,
         )  # fmt: skip
 
+    def refresh_now(self) -> None:
+        """Look at the followed session at once (after the backend came back)."""
+        if self._watcher is not None:
+            self._watcher.kick()
+
     def cancel(self) -> None:
         """Stop following (the session goes on at the charger)."""
         if self._watcher is not None:

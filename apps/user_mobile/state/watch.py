@@ -81,6 +81,10 @@ class SessionWatcher:
     def running(self) -> bool:
         return not self._poll_task.done()
 
+    def kick(self) -> None:
+        """Look at the session now (the app's live link just came back)."""
+        self._kick.set()
+
     def cancel(self) -> None:
         """Stop watching (the session goes on at the charger)."""
         current = asyncio.current_task()
@@ -99,7 +103,7 @@ class SessionWatcher:
             except ApiError:
                 self._on_link(False)
                 delay = min(self._timing.retry_max, delay * 2)
-                await asyncio.sleep(delay)
+                await self._pause(delay)  # a kick (the app's link is back) retries at once
                 continue
             self._on_link(True)
             step = await self._on_snapshot(snapshot)

@@ -1,5 +1,6 @@
 """Account: sign in or sign up (remembered on this device), wallet balance and top-up, RFID
-cards, past sessions with their receipts, and reporting a problem with a charger."""
+cards (their own screen: link, block, unblock, remove), past sessions with their receipts (and
+the PDF), and reporting a problem with a charger."""
 
 from __future__ import annotations
 
@@ -7,13 +8,21 @@ import flet as ft
 
 from apps.user_mobile.state.account import AccountModel
 from apps.user_mobile.state.app import DriverState
-from apps.user_mobile.views.common import button, heading, line, note, text_field, use_form
+from apps.user_mobile.views.common import (
+    button,
+    go_to,
+    heading,
+    line,
+    note,
+    text_field,
+    use_form,
+)
 from apps.user_mobile.views.problem import ProblemReportCard
-from apps.user_mobile.views.receipt import receipt_card
+from apps.user_mobile.views.receipt import ReceiptPdfButton, receipt_card
 from backend_client.models import DriverCard, Receipt, SessionPublic, WalletPublic
-from shared import Language, LoadableView, UiState, slug, spacing, use_ui
+from shared import Language, LoadableView, UiState, show_confirmation, slug, spacing, use_ui
 
-__all__ = ["AccountScreen"]
+__all__ = ["AccountScreen", "CardsScreen"]
 
 
 @ft.component
@@ -140,7 +149,7 @@ def _Wallet(account: AccountModel) -> ft.Control:
     )
 
 
-def _cards(ui: UiState, cards: list[DriverCard]) -> ft.Control:
+def _card_summary(ui: UiState, cards: list[DriverCard]) -> ft.Control:
     return ft.Column(
         [
             ft.ListTile(
@@ -152,6 +161,168 @@ def _cards(ui: UiState, cards: list[DriverCard]) -> ft.Control:
             for c in cards
         ],
         spacing=0,
+    )
+
+
+@ft.component
+def _CardRow(account: AccountModel, card: DriverCard) -> ft.Control:
+    """One card with its actions; each asks first (blocking is what a lost card needs, so it
+    is one tap plus the confirmation)."""
+    ui = use_ui()
+    blocked = str(card.status) == "blocked"
+
+    def ask(kind: str, on_confirm: object, *, destructive: bool) -> None:
+        page = ft.context.page
+        assert isinstance(page, ft.Page)
+        name = card.label or card.uid
+        show_confirmation(
+            page,
+            ui,
+            title=ui.t(f"cards.{kind}_title", card=name),
+            message=ui.t(f"cards.{kind}_message", card=name),
+            confirm_label=ui.t(f"cards.{kind}"),
+            destructive=destructive,
+            ident=slug(f"card-{kind}", card.id),
+            on_confirm=on_confirm,  # type: ignore[arg-type]
+        )
+
+    async def block() -> None:
+        await account.set_card_blocked(card, True)
+
+    async def unblock() -> None:
+        await account.set_card_blocked(card, False)
+
+    async def remove() -> None:
+        await account.remove_card(card)
+
+    busy = account.card_busy
+    toggle = (
+        button(
+            slug("card-unblock", card.id),
+            ui.t("cards.unblock"),
+            None if busy else (lambda: ask("unblock", unblock, destructive=False)),
+            kind="text",
+            icon=ft.Icons.LOCK_OPEN,
+        )
+        if blocked
+        else button(
+            slug("card-block", card.id),
+            ui.t("cards.block"),
+            None if busy else (lambda: ask("block", block, destructive=True)),
+            kind="text",
+            icon=ft.Icons.BLOCK,
+        )
+    )
+    return ft.Card(
+        ft.Container(
+            ft.Column(
+                [
+                    ft.ListTile(
+                        leading=ft.Icon(
+                            ft.Icons.CREDIT_CARD_OFF if blocked else ft.Icons.CONTACTLESS,
+                            color=ft.Colors.ERROR if blocked else None,
+                        ),
+                        title=ft.Text(card.label or card.uid),
+                        subtitle=ft.Text(
+                            f"{card.uid} · {card.operator_name} · "
+                            f"{ui.t('card.' + str(card.status))}",
+                            key=slug("card-status", card.id),
+                        ),
+                    ),
+                    ft.Row(
+                        [
+                            toggle,
+                            button(
+                                slug("card-remove", card.id),
+                                ui.t("cards.remove"),
+                                None if busy else (lambda: ask("remove", remove, destructive=True)),
+                                kind="text",
+                                icon=ft.Icons.DELETE_OUTLINE,
+                            ),
+                        ],
+                        alignment=ft.MainAxisAlignment.END,
+                        wrap=True,
+                    ),
+                ],
+                spacing=0,
+            ),
+            padding=spacing.xs,
+        ),
+        key=slug("card-row", card.id),
+    )
+
+
+@ft.component
+def CardsScreen(state: DriverState, account: AccountModel) -> ft.Control:
+    """Account → RFID cards: link a card by its printed number, block, unblock, remove."""
+    ui = use_ui()
+    form = use_form()
+    if account.restoring:
+        return ft.ProgressRing(key="account-restoring")
+    if not account.signed_in:
+        return ft.Column(
+            [note(ui.t("cards.sign_in_first"), "cards-sign-in", error=False), _SignIn(account)],
+            spacing=spacing.md,
+        )
+
+    async def link() -> None:
+        if await account.link_card(form.get("card-number"), form.get("card-label")):
+            form.set("card-number", "")
+            form.set("card-label", "")
+
+    def render(cards: list[DriverCard]) -> ft.Control:
+        return ft.Column([_CardRow(account, c) for c in cards])
+
+    return ft.Column(
+        [
+            heading(ui.t("cards.title")),
+            ft.Text(ui.t("cards.why"), size=12),
+            LoadableView(
+                account.cards,
+                render,
+                on_retry=account.load,
+                empty_message=ui.t("cards.none"),
+                ident="cards",
+            ),
+            note(account.card_error, "cards-error"),
+            note(account.card_message, "cards-done", error=False),
+            ft.Card(
+                ft.Container(
+                    ft.Column(
+                        [
+                            heading(ui.t("cards.add_title"), size=16),
+                            ft.Text(ui.t("cards.add_hint"), size=12),
+                            text_field(
+                                form,
+                                "card-number",
+                                ui.t("cards.number"),
+                                "card-number-field",
+                                hint="04 A1 B2 C3",
+                                on_submit=link,
+                            ),
+                            text_field(
+                                form,
+                                "card-label",
+                                ui.t("cards.label"),
+                                "card-label-field",
+                                hint=ui.t("cards.label_hint"),
+                            ),
+                            button(
+                                "card-link",
+                                ui.t("cards.add"),
+                                None if account.card_busy else link,
+                                kind="tonal",
+                                icon=ft.Icons.ADD_CARD,
+                            ),
+                        ],
+                        spacing=spacing.sm,
+                    ),
+                    padding=16,
+                )
+            ),
+            button("cards-back", ui.t("common.back"), go_to(state, "/account"), kind="outlined"),
+        ],
+        spacing=spacing.md,
     )
 
 
@@ -197,7 +368,10 @@ def AccountScreen(state: DriverState, account: AccountModel) -> ft.Control:
     if account.receipt is not None:
 
         def render(receipt: Receipt) -> ft.Control:
-            return receipt_card(ui, receipt)
+            return ft.Column(
+                [receipt_card(ui, receipt), ReceiptPdfButton(account, receipt.session_id)],
+                spacing=spacing.sm,
+            )
 
         return ft.Column(
             [
@@ -220,9 +394,16 @@ def AccountScreen(state: DriverState, account: AccountModel) -> ft.Control:
             heading(ui.t("cards.title"), size=16),
             LoadableView(
                 account.cards,
-                lambda cards: _cards(ui, cards),
+                lambda cards: _card_summary(ui, cards),
                 empty_message=ui.t("cards.none"),
                 ident="cards",
+            ),
+            button(
+                "cards-manage",
+                ui.t("cards.manage"),
+                go_to(state, "/account/cards"),
+                kind="outlined",
+                icon=ft.Icons.CONTACTLESS,
             ),
             heading(ui.t("history.title"), size=16),
             LoadableView(

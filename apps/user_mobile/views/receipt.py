@@ -1,5 +1,6 @@
 """An itemized receipt: energy (per time-of-use band), time, idle minutes, tax, total, and
-what was taken from the wallet or card (or that the payment is still pending)."""
+what was taken from the wallet or card (or that the payment is still pending); and the
+signed-in driver's "Download PDF" button."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from decimal import Decimal
 
 import flet as ft
 
+from apps.user_mobile.state.account import AccountModel
 from apps.user_mobile.state.pricing import unit_price
-from apps.user_mobile.views.common import heading, line
+from apps.user_mobile.views.common import button, heading, line, note
 from backend_client.models import Receipt
-from shared import UiState, spacing
+from shared import UiState, spacing, use_ui
 
-__all__ = ["receipt_card"]
+__all__ = ["ReceiptPdfButton", "receipt_card"]
 
 
 def _qty(value: Decimal) -> str:
@@ -77,4 +79,28 @@ def receipt_card(ui: UiState, receipt: Receipt) -> ft.Control:
         )
     return ft.Card(
         ft.Container(ft.Column(rows, spacing=spacing.xs), padding=spacing.lg), key="receipt"
+    )
+
+
+@ft.component
+def ReceiptPdfButton(account: AccountModel, session_id: int) -> ft.Control:
+    """ "Download PDF" (``key="receipt-pdf"``): opens a short-lived signed link to the PDF in a
+    browser tab / the phone's viewer; a failure shows under it (``receipt-pdf-error``)."""
+    ui = use_ui()
+
+    async def download() -> None:
+        await account.download_receipt(session_id)
+
+    return ft.Column(
+        [
+            button(
+                "receipt-pdf",
+                ui.t("receipt.pdf"),
+                download,
+                kind="outlined",
+                icon=ft.Icons.PICTURE_AS_PDF,
+            ),
+            note(account.pdf_error, "receipt-pdf-error"),
+        ],
+        spacing=spacing.xs,
     )

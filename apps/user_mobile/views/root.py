@@ -12,13 +12,14 @@ import flet as ft
 from apps.user_mobile.state.app import DriverState
 from apps.user_mobile.state.charge import ChargeFlow
 from apps.user_mobile.state.links import parse_route
-from apps.user_mobile.views.account import AccountScreen
+from apps.user_mobile.state.live import LiveLink
+from apps.user_mobile.views.account import AccountScreen, CardsScreen
 from apps.user_mobile.views.charger import ChargerScreen
 from apps.user_mobile.views.common import go_to
 from apps.user_mobile.views.find import FindScreen, StationScreen
 from apps.user_mobile.views.scan import ScanScreen
 from apps.user_mobile.views.session import SessionScreen
-from shared import LanguageSwitch, LoadingState, tagged, use_ui
+from shared import ConnectionState, LanguageSwitch, LoadingState, spacing, tagged, use_ui
 
 __all__ = ["DriverApp"]
 
@@ -28,6 +29,8 @@ TABS = ("/", "/scan", "/session", "/account")
 def _tab_of(route: str) -> int:
     if route.startswith(("/c/", "/station/")):
         return 0
+    if route.startswith("/account/"):
+        return TABS.index("/account")
     return TABS.index(route) if route in TABS else 0
 
 
@@ -43,6 +46,8 @@ def _body(state: DriverState) -> ft.Control:
         return SessionScreen(state, state.flow)
     if route == "/account":
         return AccountScreen(state, state.account)
+    if route == "/account/cards":
+        return CardsScreen(state, state.account)
     return FindScreen(state, state.find)
 
 
@@ -77,15 +82,40 @@ def _NavBar(state: DriverState, flow: ChargeFlow) -> ft.NavigationBar:
 
 
 @ft.component
+def _LiveBanner(link: LiveLink) -> ft.Control:
+    """ "Reconnecting…" while the live link is down, then "Reconnected: showing the latest
+    state" for a few seconds (``key="live-banner"``, ``data`` = the state)."""
+    ui = use_ui()
+    if link.state == ConnectionState.ONLINE:
+        return ft.Container(key="live-banner", visible=False)
+    back = link.state == ConnectionState.RECONNECTED
+    text = ui.t("link.reconnected" if back else "conn.reconnecting")
+    return ft.Container(
+        ft.Row(
+            [
+                ft.Icon(ft.Icons.CLOUD_DONE if back else ft.Icons.SYNC, color=ft.Colors.WHITE),
+                ft.Text(text, color=ft.Colors.WHITE, expand=True, key="live-banner-text"),
+            ]
+        ),
+        key="live-banner",
+        data=link.state.value,
+        bgcolor=ft.Colors.GREEN_700 if back else ft.Colors.AMBER_900,
+        padding=spacing.sm,
+        border_radius=8,
+    )
+
+
+@ft.component
 def DriverApp(state: DriverState) -> ft.View:
     """The current route's screen inside the app frame."""
     ui = use_ui()
     leading: ft.Control | None = None
-    if parse_route(state.route) is not None or state.route.startswith("/station/"):
+    if parse_route(state.route) is not None or state.route.startswith(("/station/", "/account/")):
+        parent = "/account" if state.route.startswith("/account/") else "/"
         leading = tagged(
             "back",
             ft.IconButton(
-                ft.Icons.ARROW_BACK, tooltip=ui.t("common.back"), on_click=go_to(state, "/")
+                ft.Icons.ARROW_BACK, tooltip=ui.t("common.back"), on_click=go_to(state, parent)
             ),
         )
     body = _body(state) if state.ready else LoadingState(ident="boot")
@@ -97,7 +127,7 @@ def DriverApp(state: DriverState) -> ft.View:
             actions=[LanguageSwitch()],
         ),
         navigation_bar=_NavBar(state, state.flow),
-        controls=[body],
+        controls=[_LiveBanner(state.live), body],
         scroll=ft.ScrollMode.AUTO,
         padding=ft.Padding.all(16),
     )

@@ -9,9 +9,10 @@ from apps.user_mobile.state.app import DriverState
 from apps.user_mobile.state.charge import ChargeFlow
 from apps.user_mobile.state.session import Phase
 from apps.user_mobile.views.common import button, go_to, heading, note
-from apps.user_mobile.views.receipt import receipt_card
+from apps.user_mobile.views.receipt import ReceiptPdfButton, receipt_card
 from shared import (
     ConnectionBanner,
+    ConnectionState,
     EmptyState,
     SessionGauge,
     UiState,
@@ -105,7 +106,8 @@ def SessionScreen(state: DriverState, flow: ChargeFlow) -> ft.Control:
             ident="no-session",
         )
     controls: list[ft.Control] = []
-    if flow.link is not None:
+    if flow.link is not None and state.live.state == ConnectionState.ONLINE:
+        # While the app-wide live banner is up it already tells (one notice, not two).
         controls.append(ConnectionBanner(flow.link))
     title = flow.station_name or (flow.ref.caption if flow.ref else "")
     controls.append(heading(title))
@@ -190,6 +192,8 @@ def SessionScreen(state: DriverState, flow: ChargeFlow) -> ft.Control:
                         ),
                     )
                 )
+            elif not flow.guest:
+                controls.append(ReceiptPdfButton(state.account, flow.receipt.session_id))
         elif flow.receipt_error:
             controls.append(note(flow.receipt_error, "receipt-error"))
             controls.append(

@@ -1,14 +1,21 @@
-"""Drivers: sign-up (public), own profile and own RFID cards."""
+"""Drivers: sign-up (public), own profile and own RFID cards (link, block, unblock, remove)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from backend.api.auth_deps import CurrentDriver
 from backend.api.deps import SessionDep
+from backend.api.params import IdPath
 from backend.api.responses import errors
 from backend.services import accounts, cards
-from backend_client.models import DriverCard, DriverProfile, DriverProfileUpdate, DriverSignUp
+from backend_client.models import (
+    DriverCard,
+    DriverCardBind,
+    DriverProfile,
+    DriverProfileUpdate,
+    DriverSignUp,
+)
 
 router = APIRouter(prefix="/drivers", tags=["drivers"])
 
@@ -36,3 +43,42 @@ async def update_profile(
 async def my_cards(session: SessionDep, principal: CurrentDriver) -> list[DriverCard]:
     """The driver's RFID cards across every operator."""
     return await cards.driver_cards(session, principal=principal)
+
+
+@router.post(
+    "/me/cards", response_model=list[DriverCard], status_code=201, responses=errors(404, 409)
+)
+async def link_card(
+    body: DriverCardBind, session: SessionDep, principal: CurrentDriver
+) -> list[DriverCard]:
+    """Link an operator-issued card by the number printed on it (the linked cards: one per
+    operator that issued this number). 404: nobody issued it; 409 ``card_taken``: it is on
+    another account."""
+    return await cards.bind_driver_card(session, principal=principal, data=body)
+
+
+@router.post("/me/cards/{card_id}/block", response_model=DriverCard, responses=errors(404))
+async def block_my_card(
+    card_id: IdPath, session: SessionDep, principal: CurrentDriver
+) -> DriverCard:
+    """Block a lost card: chargers refuse it from their next Authorize."""
+    return await cards.set_driver_card_blocked(
+        session, principal=principal, card_id=card_id, blocked=True
+    )
+
+
+@router.post("/me/cards/{card_id}/unblock", response_model=DriverCard, responses=errors(404, 409))
+async def unblock_my_card(
+    card_id: IdPath, session: SessionDep, principal: CurrentDriver
+) -> DriverCard:
+    """Unblock a card the driver blocked (409 ``card_blocked_by_operator`` otherwise)."""
+    return await cards.set_driver_card_blocked(
+        session, principal=principal, card_id=card_id, blocked=False
+    )
+
+
+@router.delete("/me/cards/{card_id}", status_code=204, responses=errors(404))
+async def unlink_card(card_id: IdPath, session: SessionDep, principal: CurrentDriver) -> Response:
+    """Remove the card from the account (a blocked card stays blocked)."""
+    await cards.unbind_driver_card(session, principal=principal, card_id=card_id)
+    return Response(status_code=204)
