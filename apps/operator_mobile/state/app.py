@@ -6,6 +6,11 @@ reconnects by itself when the backend restarts; its state drives the connection 
 "reconnected" (or a ``stream.resync``) everything visible is reloaded, since events may have
 been missed. Events reload only what they affect, coalesced over a short window so a burst of
 status changes costs one reload.
+
+"Reconnected" is a brief notice owned here, not by the banner: it stays until the reload it
+triggered has finished plus :data:`RECONNECTED_NOTICE_S`, then the connection reads
+``ONLINE`` again — so the next restart shows it again (the banner's own one-shot auto-hide
+would keep it hidden after the first time).
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from backend_client import (
 from backend_client.models import LiveEvent
 from shared import ConnectionState
 
-__all__ = ["CONSOLE_SECTIONS", "MOBILE_SECTIONS", "OperatorState"]
+__all__ = ["CONSOLE_SECTIONS", "MOBILE_SECTIONS", "RECONNECTED_NOTICE_S", "OperatorState"]
 
 MOBILE_SECTIONS = ("dashboard", "faults", "network", "reports")
 """Destinations on every terminal (the phone's bottom bar)."""
@@ -54,6 +59,8 @@ _STREAM_STATES = {
     StreamState.CLOSED: ConnectionState.OFFLINE,
 }
 _COALESCE_S = 0.3
+RECONNECTED_NOTICE_S = 3.0
+"""How long "Reconnected" stays once the reloaded figures are on screen."""
 
 
 @dataclass(eq=False)
@@ -83,6 +90,7 @@ class OperatorState(ft.Observable):
     _stream: EventStream | None = field(default=None, repr=False)
     _dirty: set[str] = field(default_factory=set, repr=False)
     _flush: asyncio.Task[None] | None = field(default=None, repr=False)
+    _notice: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @classmethod
     def create(
@@ -176,6 +184,20 @@ class OperatorState(ft.Observable):
         self.connection = _STREAM_STATES[state]
         if state == StreamState.RECONNECTED:
             self._mark("dashboard", "faults", "network", "charger")
+            if self._notice is not None:
+                self._notice.cancel()
+            self._notice = self.ctx.spawn(self._end_reconnected_notice())
+
+    async def _end_reconnected_notice(self) -> None:
+        """After a reconnect: once the missed state is reloaded and shown for a moment, the
+        link reads ``ONLINE`` again (unless it dropped again meanwhile)."""
+        flush = self._flush
+        if flush is not None:
+            with contextlib.suppress(Exception):
+                await flush
+        await asyncio.sleep(RECONNECTED_NOTICE_S)
+        if self.connection == ConnectionState.RECONNECTED:
+            self.connection = ConnectionState.ONLINE
 
     async def _follow_events(self) -> None:
         stream = self.ctx.client.events.stream(on_state=self._on_stream_state)

@@ -121,6 +121,7 @@ def OperatorApp(state: OperatorState, auth: AuthState) -> list[ft.View]:
                     ),
                 ),
             ],
-            banner=ConnectionBanner(state.connection),
+            # The state ends the "Reconnected" notice itself (after the reload), every time.
+            banner=ConnectionBanner(state.connection, hide_reconnected_after_s=0),
         )
     ]
