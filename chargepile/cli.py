@@ -20,6 +20,7 @@ Handler = Callable[[argparse.Namespace], int]
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from backend import log_redaction
     from backend.app import create_app
     from backend.ocpp import uvicorn_ws_options
 
@@ -34,6 +35,8 @@ def _serve(args: argparse.Namespace) -> int:
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
     )
+    # After Config: it (re)configures uvicorn's loggers; the filter must outlive that.
+    log_redaction.install()
     uvicorn.Server(config).run()
     return 0
 

@@ -11,6 +11,7 @@ import asyncio
 from enum import StrEnum
 
 import flet as ft
+from flet.components.hooks.use_ref import MutableRef
 
 from shared.components.base import Action, tagged
 from shared.state import use_ui
@@ -53,17 +54,34 @@ def ConnectionBanner(
         hide_reconnected_after_s: how long "Reconnected" stays; ``0`` keeps it.
     """
     ui = use_ui()
-    no_state: ConnectionState | None = None
-    hidden_for, set_hidden_for = ft.use_state(no_state)
+    # Whether this "Reconnected" episode has been shown long enough. It must be reset when the
+    # state moves on, or every later reconnect would be hidden at once.
+    hidden, set_hidden = ft.use_state(False)
+    # The pending hide of the current episode; a timer left over from an earlier episode must
+    # not cut a later one short.
+    timer: MutableRef[asyncio.Task[None] | None] = ft.use_ref(None)
 
-    async def auto_hide() -> None:
+    def cancel_timer() -> None:
+        if timer.current is not None:
+            timer.current.cancel()
+            timer.current = None
+
+    async def hide_later() -> None:
+        await asyncio.sleep(hide_reconnected_after_s)
+        set_hidden(True)
+
+    def on_state() -> None:
+        cancel_timer()
+        if hidden:
+            set_hidden(False)
         if state == ConnectionState.RECONNECTED and hide_reconnected_after_s > 0:
-            await asyncio.sleep(hide_reconnected_after_s)
-            set_hidden_for(state)
+            timer.current = asyncio.get_running_loop().create_task(hide_later())
 
-    ft.use_effect(auto_hide, [state])
+    ft.use_effect(on_state, [state], cleanup=cancel_timer)
 
-    visible = state != ConnectionState.ONLINE and hidden_for != state
+    visible = state != ConnectionState.ONLINE and not (
+        hidden and state == ConnectionState.RECONNECTED
+    )
     if not visible:
         return ft.Container(key="conn-banner", visible=False)
     color, icon, text_key = _STYLE[state]

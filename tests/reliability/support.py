@@ -112,8 +112,16 @@ class BackendProcess:
     the last one in assertion messages.
     """
 
-    def __init__(self, env: Mapping[str, str], log_dir: Path, *, port: int | None = None) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        log_dir: Path,
+        *,
+        port: int | None = None,
+        log_level: str = "warning",
+    ) -> None:
         self.env = dict(env)
+        self.log_level = log_level
         self.log_dir = log_dir
         self.port = port if port is not None else restart_safe_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -158,7 +166,7 @@ class BackendProcess:
         self._log = self.log_path.open("wb")
         return subprocess.Popen(
             [sys.executable, "-m", "chargepile.cli", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning"],
+             "--port", str(self.port), "--log-level", self.log_level],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
         )  # fmt: skip
 

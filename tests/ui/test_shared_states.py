@@ -76,7 +76,7 @@ async def test_connection_banner_states() -> None:
 
     def render(state: ConnectionState) -> ft.Control:
         return ConnectionBanner(
-            state, retry_in_s=5, on_retry=lambda: retried.append(1), hide_reconnected_after_s=0.05
+            state, retry_in_s=5, on_retry=lambda: retried.append(1), hide_reconnected_after_s=0.5
         )
 
     async with FakeApp(mount(ui, with_props(props, render))) as app:
@@ -90,7 +90,14 @@ async def test_connection_banner_states() -> None:
         await app.settle(1)
         assert app.has_text("Reconnected")
         assert not app.has_key("conn-retry")
-        await app.wait_for(lambda: not app.has_key("conn-banner"), timeout=2)
+        await app.wait_for(lambda: not app.has_key("conn-banner"), timeout=5)
+        # A second drop and return shows "Reconnected" again, and hides it again.
+        props.value = ConnectionState.RECONNECTING
+        await app.settle()
+        props.value = ConnectionState.RECONNECTED
+        await app.settle()
+        assert app.has_text("Reconnected")
+        await app.wait_for(lambda: not app.has_key("conn-banner"), timeout=5)
         props.value = ConnectionState.OFFLINE
         await app.settle()
         assert app.has_text("No connection")
