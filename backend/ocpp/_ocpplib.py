@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
         async def start(self) -> None: ...
 
+        async def route_message(self, raw_msg: str | bytes) -> None: ...
+
         async def call(
             self,
             payload: Any,

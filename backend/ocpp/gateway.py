@@ -10,9 +10,17 @@ Profile 1 sends the password in clear, so use it on trusted networks or behind T
 
 Liveness: the web server pings every websocket (``uvicorn_ws_options``) and drops one that
 misses a pong, so a dead charger goes offline within 2× the ping interval; the watchdog here
-also drops connections silent for longer than two heartbeat intervals (a charger whose TCP is
-alive but whose OCPP stack hangs). Either way the charger is marked offline and — unless it
-closed cleanly — an operator fault is opened, which its next connection clears.
+also drops connections that sent no OCPP frame for ``ocpp_silence_limit`` (default: two
+heartbeat intervals plus the ping interval — a charger whose TCP is alive but whose OCPP stack
+hangs). Either way the charger is marked offline and — unless it closed cleanly — an operator
+fault is opened, which its next connection clears.
+
+Hostile input (settings, all per connection): frames faster than ``ocpp_rate_limit``/s (after
+``ocpp_rate_burst``) are read more slowly (:class:`backend.ocpp.dispatch.TokenBucket`); a
+message over ``ocpp_max_frame_bytes`` closes the connection with 1009; a connection that has
+not sent its whole HTTP upgrade request within ``ocpp_handshake_timeout`` is closed
+(:mod:`backend.ocpp.handshake`). Malformed frames get the OCPP 1.6 CALLERROR for what is wrong
+or, when unanswerable, nothing (:mod:`backend.ocpp.frames`); the connection stays up.
 """
 
 from __future__ import annotations
@@ -27,7 +35,6 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-import ocpp.messages
 from fastapi import APIRouter, FastAPI
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -35,7 +42,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from backend.context import AppContext
 from backend.errors import NotFound, Unauthenticated
+from backend.ocpp.dispatch import TokenBucket
+from backend.ocpp.frames import Schemas
 from backend.ocpp.handlers import CentralSystemChargePoint
+from backend.ocpp.handshake import handshake_deadline_protocol
 from backend.ocpp.registry import CallRouter, InProcessRegistry
 from backend.ocpp.transport import StarletteConnection
 from backend.services import ocpp_chargers
@@ -81,6 +91,7 @@ class OcppGateway:
         self.registry = registry or InProcessRegistry()
         self.writer = writer_for(ctx.sessions, sqlite=ctx.settings.is_sqlite)
         self.meters = MeterBatcher(self.writer, ctx.events, clock=ctx.clock)
+        self.schemas = Schemas()
         # Per-step batchers: a reconnect storm's handshakes, connects, boots and heartbeats
         # are each handled a batch at a time (a few statements per batch, not per charger).
         self.auth: Batcher[tuple[str, str | None], Any] = Batcher(
@@ -133,6 +144,7 @@ class OcppGateway:
             )
             return
         await websocket.accept(subprotocol=SUBPROTOCOL)
+        settings = self.ctx.settings
         connection = StarletteConnection(websocket)
         cp = CentralSystemChargePoint(
             ref,
@@ -142,7 +154,9 @@ class OcppGateway:
             meters=self.meters,
             boots=self.boots,
             heartbeats=self.heartbeats,
-            response_timeout=self.ctx.settings.ocpp_call_timeout,
+            schemas=self.schemas,
+            limiter=TokenBucket(settings.ocpp_rate_limit, settings.ocpp_rate_burst),
+            response_timeout=settings.ocpp_call_timeout,
         )
         replaced = self.registry.attach(ocpp_id, cp)
         if replaced is not None:
@@ -176,11 +190,14 @@ class OcppGateway:
     # ------------------------------------------------------------------ liveness watchdog
     def stale_after_s(self) -> float:
         s = self.ctx.settings
+        if s.ocpp_silence_limit is not None:
+            return s.ocpp_silence_limit
         return 2 * s.ocpp_heartbeat_interval + s.ocpp_ping_interval
 
     async def watchdog(self) -> None:
-        """Drop connections silent for longer than two heartbeat intervals."""
-        period = max(min(self.ctx.settings.ocpp_ping_interval / 2, 15.0), 0.05)
+        """Drop connections silent for longer than :meth:`stale_after_s`."""
+        s = self.ctx.settings
+        period = max(min(s.ocpp_ping_interval / 2, self.stale_after_s() / 4, 15.0), 0.05)
         while True:
             await asyncio.sleep(period)
             limit = self.stale_after_s()
@@ -195,11 +212,6 @@ class OcppGateway:
         """Background part of the central system while the app runs."""
         # One process holds every connection, so nothing can be online before it starts.
         await ocpp_chargers.mark_all_offline(self.writer)
-        # Schema validation of a frame is a few tenths of a millisecond of CPU; the library's
-        # default runs it in a thread pool, where it still holds the GIL and adds two thread
-        # hand-offs per frame (notes/ocpp.md §1: ~1.5× throughput without). A process-wide
-        # switch of the ocpp library, set here by its one user in the backend.
-        ocpp.messages.ASYNC_VALIDATION = False
         # Everything imported and built so far lives as long as the process; keep the cyclic
         # garbage collector from re-scanning it in every full collection (~100 ms pauses that
         # stall every charger's answers at once during a reconnect storm).
@@ -295,14 +307,24 @@ def ocpp_lifecycle(ctx: AppContext) -> contextlib.AbstractAsyncContextManager[No
 def uvicorn_ws_options(settings: Settings) -> dict[str, Any]:
     """uvicorn ``Config`` keywords the central system relies on.
 
-    Protocol pings at the OCPP ping interval with the same timeout (dead charger offline within
-    2× the interval), and no per-message deflate: chargers rarely negotiate it and its zlib
-    state would cost ~100 KB per connection.
+    * Protocol pings at the OCPP ping interval with the same timeout (a dead charger is offline
+      within 2× the interval).
+    * No per-message deflate: chargers rarely negotiate it and its zlib state would cost
+      ~100 KB per connection.
+    * ``ws_max_size``: a bigger message closes the connection with 1009 before it is buffered.
+    * ``http``: a connection must complete its HTTP request (the websocket upgrade) within
+      ``ocpp_handshake_timeout`` (:mod:`backend.ocpp.handshake`), so stalled or half-open
+      connections cannot pile up.
+    * ``ws="websockets-sansio"``: uvicorn's current websocket implementation, pinned (the older
+      one is deprecated; both measured alike in bench/ocpp_load.py).
     """
     return {
+        "ws": "websockets-sansio",
         "ws_ping_interval": settings.ocpp_ping_interval,
         "ws_ping_timeout": settings.ocpp_ping_interval,
         "ws_per_message_deflate": False,
+        "ws_max_size": settings.ocpp_max_frame_bytes,
+        "http": handshake_deadline_protocol(settings.ocpp_handshake_timeout),
     }
 
 

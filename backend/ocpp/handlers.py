@@ -1,22 +1,24 @@
 """The central system's answers to every charger-initiated OCPP 1.6 action.
 
-One :class:`CentralSystemChargePoint` per websocket. Handlers are deliberately thin: unpack the
-(library-validated) payload, call one domain service, return the ``call_result``. No SQL here
-and no CSMS-initiated call from inside a handler (it would deadlock the library's single
-receive loop; see notes/ocpp.md §1).
+One :class:`CentralSystemChargePoint` per websocket (its receive loop is
+:class:`backend.ocpp.dispatch.FrameLoop`). Handlers are deliberately thin: take the
+schema-checked payload (wire form, camelCase keys), call one domain service, return the answer
+payload. No SQL here and no CSMS-initiated call from inside a handler (the connection's frames
+are handled one at a time, so the answer could never be read: notes/ocpp.md §1).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
-
-from ocpp.v16 import call_result
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 from backend import payments
 from backend.context import AppContext
-from backend.ocpp._ocpplib import ChargePoint16, on
+from backend.ocpp.dispatch import FrameLoop, Handler, TokenBucket
+from backend.ocpp.frames import Schemas
 from backend.ocpp.transport import StarletteConnection
 from backend.services import charging, ocpp_chargers, ocpp_meter
 from backend.services.ocpp_chargers import ChargerRef, Writer
@@ -24,12 +26,14 @@ from backend.services.ocpp_writes import Batcher, MeterBatcher
 
 DATA_TRANSFER_VENDOR = "com.chargepile"
 
+Payload = dict[str, Any]
+
 
 def _ts(value: object) -> datetime | None:
     return ocpp_meter.parse_time(value)
 
 
-class CentralSystemChargePoint(ChargePoint16):
+class CentralSystemChargePoint(FrameLoop):
     """The central system's side of one charger connection."""
 
     def __init__(
@@ -42,11 +46,18 @@ class CentralSystemChargePoint(ChargePoint16):
         meters: MeterBatcher,
         boots: Batcher[ocpp_chargers.BootInfo, str],
         heartbeats: Batcher[tuple[ChargerRef, datetime], None],
+        schemas: Schemas,
+        limiter: TokenBucket,
         response_timeout: float,
     ) -> None:
-        super().__init__(ref.ocpp_id, connection, response_timeout=response_timeout)
+        super().__init__(
+            ref.ocpp_id,
+            connection,
+            schemas=schemas,
+            limiter=limiter,
+            response_timeout=response_timeout,
+        )
         self.ref = ref
-        self.connection = connection
         self.ctx = ctx
         self.writer = writer
         """Where writes go (group commit on SQLite); reads use ``ctx.sessions``."""
@@ -62,103 +73,70 @@ class CentralSystemChargePoint(ChargePoint16):
         return time.monotonic() - self.connection.last_frame
 
     # ------------------------------------------------------------------ core profile
-    @on("BootNotification")
-    async def on_boot_notification(
-        self,
-        charge_point_vendor: str,
-        charge_point_model: str,
-        charge_point_serial_number: str | None = None,
-        charge_box_serial_number: str | None = None,
-        firmware_version: str | None = None,
-        **_: Any,
-    ) -> Any:
+    async def on_boot_notification(self, p: Payload) -> Payload:
         now = self.ctx.clock()
         status = await self.boots.submit(
             ocpp_chargers.BootInfo(
                 ref=self.ref,
-                vendor=charge_point_vendor,
-                model=charge_point_model,
-                serial_number=charge_point_serial_number or charge_box_serial_number,
-                firmware_version=firmware_version,
+                vendor=p["chargePointVendor"],
+                model=p["chargePointModel"],
+                serial_number=p.get("chargePointSerialNumber") or p.get("chargeBoxSerialNumber"),
+                firmware_version=p.get("firmwareVersion"),
                 now=now,
             )
         )
-        return call_result.BootNotification(
-            current_time=now.isoformat(),
-            interval=self.ctx.settings.ocpp_heartbeat_interval,
-            status=status,
-        )
+        return {
+            "currentTime": now.isoformat(),
+            "interval": self.ctx.settings.ocpp_heartbeat_interval,
+            "status": status,
+        }
 
-    @on("Heartbeat")
-    async def on_heartbeat(self, **_: Any) -> Any:
+    async def on_heartbeat(self, p: Payload) -> Payload:
         now = self.ctx.clock()
         await self.heartbeats.submit((self.ref, now))
-        return call_result.Heartbeat(current_time=now.isoformat())
+        return {"currentTime": now.isoformat()}
 
-    @on("StatusNotification")
-    async def on_status_notification(
-        self,
-        connector_id: int,
-        error_code: str,
-        status: str,
-        timestamp: str | None = None,
-        info: str | None = None,
-        vendor_error_code: str | None = None,
-        **_: Any,
-    ) -> Any:
+    async def on_status_notification(self, p: Payload) -> Payload:
         await ocpp_chargers.status_notification(
             self.writer,
             self.ctx.events,
             self.ref,
-            connector_no=connector_id,
-            status=status,
-            error_code=error_code,
-            info=info,
-            vendor_error_code=vendor_error_code,
-            timestamp=_ts(timestamp),
+            connector_no=p["connectorId"],
+            status=p["status"],
+            error_code=p["errorCode"],
+            info=p.get("info"),
+            vendor_error_code=p.get("vendorErrorCode"),
+            timestamp=_ts(p.get("timestamp")),
             now=self.ctx.clock(),
         )
-        return call_result.StatusNotification()
+        return {}
 
-    @on("Authorize")
-    async def on_authorize(self, id_tag: str, **_: Any) -> Any:
+    async def on_authorize(self, p: Payload) -> Payload:
         info = await charging.authorize(
-            self.ctx.sessions, self.ref, id_tag=id_tag, now=self.ctx.clock()
+            self.ctx.sessions, self.ref, id_tag=p["idTag"], now=self.ctx.clock()
         )
-        return call_result.Authorize(id_tag_info=info.as_ocpp())
+        return {"idTagInfo": info.as_ocpp()}
 
-    @on("StartTransaction")
-    async def on_start_transaction(
-        self, connector_id: int, id_tag: str, meter_start: int, timestamp: str, **_: Any
-    ) -> Any:
+    async def on_start_transaction(self, p: Payload) -> Payload:
         now = self.ctx.clock()
         transaction_id, info = await charging.start_transaction(
             self.writer,
             self.ctx.events,
             self.ref,
-            connector_no=connector_id,
-            id_tag=id_tag,
-            meter_start=meter_start,
-            timestamp=_ts(timestamp) or now,
+            connector_no=p["connectorId"],
+            id_tag=p["idTag"],
+            meter_start=p["meterStart"],
+            timestamp=_ts(p["timestamp"]) or now,
             now=now,
         )
-        return call_result.StartTransaction(
-            transaction_id=transaction_id, id_tag_info=info.as_ocpp()
-        )
+        return {"transactionId": transaction_id, "idTagInfo": info.as_ocpp()}
 
-    @on("MeterValues")
-    async def on_meter_values(
-        self,
-        connector_id: int,
-        meter_value: list[dict[str, Any]],
-        transaction_id: int | None = None,
-        **_: Any,
-    ) -> Any:
+    async def on_meter_values(self, p: Payload) -> Payload:
         if self.meters.running:
             await self.meters.submit(
                 self.ref,
-                transaction_id=transaction_id,
-                meter_value=meter_value,
+                transaction_id=p.get("transactionId"),
+                meter_value=p["meterValue"],
                 now=self.ctx.clock(),
             )
         else:
@@ -166,65 +144,66 @@ class CentralSystemChargePoint(ChargePoint16):
                 self.writer,
                 self.ctx.events,
                 self.ref,
-                connector_no=connector_id,
-                transaction_id=transaction_id,
-                meter_value=meter_value,
+                connector_no=p["connectorId"],
+                transaction_id=p.get("transactionId"),
+                meter_value=p["meterValue"],
                 now=self.ctx.clock(),
             )
-        return call_result.MeterValues()
+        return {}
 
-    @on("StopTransaction")
-    async def on_stop_transaction(
-        self,
-        meter_stop: int,
-        timestamp: str,
-        transaction_id: int,
-        reason: str | None = None,
-        id_tag: str | None = None,
-        transaction_data: list[dict[str, Any]] | None = None,
-        **_: Any,
-    ) -> Any:
+    async def on_stop_transaction(self, p: Payload) -> Payload:
         now = self.ctx.clock()
         info = await charging.stop_transaction(
             self.writer,
             self.ctx.events,
             self.ref,
-            transaction_id=transaction_id,
-            meter_stop=meter_stop,
-            timestamp=_ts(timestamp) or now,
-            reason=reason,
-            id_tag=id_tag,
-            transaction_data=transaction_data,
+            transaction_id=p["transactionId"],
+            meter_stop=p["meterStop"],
+            timestamp=_ts(p["timestamp"]) or now,
+            reason=p.get("reason"),
+            id_tag=p.get("idTag"),
+            transaction_data=p.get("transactionData"),
             now=now,
             settled=lambda: payments.notify(self.ctx),
         )
-        return call_result.StopTransaction(id_tag_info=info.as_ocpp() if info else None)
+        return {"idTagInfo": info.as_ocpp()} if info else {}
 
-    @on("DataTransfer")
-    async def on_data_transfer(
-        self, vendor_id: str, message_id: str | None = None, data: str | None = None, **_: Any
-    ) -> Any:
+    async def on_data_transfer(self, p: Payload) -> Payload:
         # 1.6 §4.3: a vendorId the central system does not know gets UnknownVendorId.
-        if vendor_id != DATA_TRANSFER_VENDOR:
-            return call_result.DataTransfer(status="UnknownVendorId")
-        if message_id not in (None, "echo"):
-            return call_result.DataTransfer(status="UnknownMessageId")
-        return call_result.DataTransfer(status="Accepted", data=data)
+        if p["vendorId"] != DATA_TRANSFER_VENDOR:
+            return {"status": "UnknownVendorId"}
+        if p.get("messageId") not in (None, "echo"):
+            return {"status": "UnknownMessageId"}
+        data = p.get("data")
+        return {"status": "Accepted"} if data is None else {"status": "Accepted", "data": data}
 
     # ------------------------------------------------------------------ firmware management
-    @on("FirmwareStatusNotification")
-    async def on_firmware_status(self, status: str, **_: Any) -> Any:
+    async def on_firmware_status(self, p: Payload) -> Payload:
         await ocpp_chargers.firmware_or_diagnostics_status(
-            self.writer, self.ref, kind="firmware", status=status
+            self.writer, self.ref, kind="firmware", status=p["status"]
         )
-        return call_result.FirmwareStatusNotification()
+        return {}
 
-    @on("DiagnosticsStatusNotification")
-    async def on_diagnostics_status(self, status: str, **_: Any) -> Any:
+    async def on_diagnostics_status(self, p: Payload) -> Payload:
         await ocpp_chargers.firmware_or_diagnostics_status(
-            self.writer, self.ref, kind="diagnostics", status=status
+            self.writer, self.ref, kind="diagnostics", status=p["status"]
         )
-        return call_result.DiagnosticsStatusNotification()
+        return {}
+
+    routes: ClassVar[Mapping[str, Handler]] = MappingProxyType(
+        {
+            "BootNotification": on_boot_notification,
+            "Heartbeat": on_heartbeat,
+            "StatusNotification": on_status_notification,
+            "Authorize": on_authorize,
+            "StartTransaction": on_start_transaction,
+            "MeterValues": on_meter_values,
+            "StopTransaction": on_stop_transaction,
+            "DataTransfer": on_data_transfer,
+            "FirmwareStatusNotification": on_firmware_status,
+            "DiagnosticsStatusNotification": on_diagnostics_status,
+        }
+    )
 
 
 __all__ = ["DATA_TRANSFER_VENDOR", "CentralSystemChargePoint"]

@@ -63,9 +63,10 @@ class IdTagInfo:
     expiry_date: datetime | None = None
 
     def as_ocpp(self) -> dict[str, Any]:
+        """The OCPP 1.6 ``IdTagInfo`` as sent on the wire (camelCase)."""
         data: dict[str, Any] = {"status": self.status}
         if self.expiry_date is not None:
-            data["expiry_date"] = self.expiry_date.isoformat()
+            data["expiryDate"] = self.expiry_date.isoformat()
         return data
 
 
@@ -298,8 +299,13 @@ async def store_samples(
     ]
     if not rows:
         return
-    stmt = _insert(session)(MeterSample).values(rows)
-    await session.execute(stmt.on_conflict_do_nothing(index_elements=["session_id", "sampled_at"]))
+    # One statement executed for many parameter sets (executemany): compiled once and cached,
+    # where a multi-row VALUES would be rebuilt and recompiled for every batch size.
+    table = MeterSample.__table__
+    stmt = _insert(session)(table).on_conflict_do_nothing(
+        index_elements=["session_id", "sampled_at"]
+    )
+    await session.execute(stmt, rows)
 
 
 def _apply_costs(row: ChargingSession, now: datetime, points: list[EnergyPoint]) -> None:
@@ -311,6 +317,20 @@ def _apply_costs(row: ChargingSession, now: datetime, points: list[EnergyPoint])
     row.idle_cost_minor = cost.idle_minor
     row.idle_seconds = cost.idle_seconds
     row.cost_minor = cost.total_minor
+
+
+LIVE_COLUMNS = (
+    "energy_wh",
+    "energy_cost_minor",
+    "time_cost_minor",
+    "idle_cost_minor",
+    "idle_seconds",
+    "cost_minor",
+    "last_power_w",
+    "last_soc",
+    "updated_at",
+)
+"""The columns :func:`apply_meter_update` may change (written in bulk by the meter batcher)."""
 
 
 def apply_meter_update(row: ChargingSession, parsed: Sequence[ParsedSample], now: datetime) -> bool:
@@ -448,6 +468,7 @@ def payments_charging_port() -> Any:
 
 __all__ = [
     "APP_TAG_PREFIX",
+    "LIVE_COLUMNS",
     "PENDING_START_TTL",
     "IdTagInfo",
     "ParsedSample",

@@ -55,7 +55,12 @@ def _reading(sampled: Sequence[Mapping[str, Any]], measurand: str, *, combine: s
 
 
 def parse_meter_value(element: Mapping[str, Any], fallback: datetime) -> ParsedSample:
-    sampled: list[dict[str, Any]] = list(element.get("sampled_value") or [])
+    """One ``meterValue`` element, as on the wire (``sampledValue``) or snake_cased by the
+    ``ocpp`` library (``sampled_value``); the keys inside a sampled value are one word either
+    way, so ``raw`` is stored the same."""
+    sampled: list[dict[str, Any]] = list(
+        element.get("sampledValue") or element.get("sampled_value") or []
+    )
     energy = _reading(sampled, "Energy.Active.Import.Register", combine="sum")
     power = _reading(sampled, "Power.Active.Import", combine="sum")
     current = _reading(sampled, "Current.Import", combine="max")

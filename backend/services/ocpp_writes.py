@@ -13,7 +13,8 @@ rolled back and each unit re-run in its own transaction, so one bad message neve
 charger its write. Callers get their result only after the commit, and publish events then.
 
 :class:`MeterBatcher` goes one step further for MeterValues, the bulk of the traffic: all
-samples of a batch are inserted with one multi-row statement.
+samples of a batch are inserted with one executemany INSERT, and the sessions' live figures
+updated with one executemany UPDATE.
 
 PostgreSQL handles concurrent writers itself; there :class:`DirectWriter` (a transaction per
 unit) is used.
@@ -26,13 +27,18 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import ChargingSession
-from backend.services.charging import apply_meter_update, publish_session, store_samples
+from backend.services.charging import (
+    LIVE_COLUMNS,
+    apply_meter_update,
+    publish_session,
+    store_samples,
+)
 from backend.services.events import EventBus
 from backend.services.ocpp_chargers import ChargerRef, SessionFactory, Writer
 from backend.services.ocpp_meter import ParsedSample, parse_meter_value
@@ -188,6 +194,14 @@ def writer_for(sessions: SessionFactory, *, sqlite: bool) -> GroupWriter | Direc
     return GroupWriter(sessions) if sqlite else DirectWriter(sessions)
 
 
+_SESSIONS = cast(Table, ChargingSession.__table__)
+_LIVE_UPDATE = (
+    update(_SESSIONS)
+    .where(_SESSIONS.c.id == bindparam("row_id"))
+    .values({c: bindparam(f"v_{c}") for c in LIVE_COLUMNS})
+)
+
+
 @dataclass(slots=True)
 class _Job:
     ref: ChargerRef
@@ -197,7 +211,7 @@ class _Job:
 
 
 class MeterBatcher:
-    """MeterValues of many chargers stored with one multi-row insert per batch.
+    """MeterValues of many chargers stored with one INSERT and one UPDATE per batch.
 
     :meth:`run` must be running (the gateway's lifecycle); it hands each batch to the writer.
     """
@@ -261,18 +275,32 @@ class MeterBatcher:
                     )
                 ).all()
             }
+            # The sessions' live figures are written below with one executemany UPDATE, not
+            # by the ORM's unit of work (a statement per row and its bookkeeping): detach them.
+            # (Another unit of the same group commit may have changed one of these rows; the
+            # query above autoflushed that first, and later units load the row afresh.)
+            for row in rows.values():
+                session.expunge(row)
             valid = [
                 job
                 for job in batch
-                if (row := rows.get(job.transaction_id)) is not None
-                and row.charger_id == job.ref.id
+                if (found := rows.get(job.transaction_id)) is not None
+                and found.charger_id == job.ref.id
             ]
             await store_samples(session, [(job.transaction_id, job.parsed) for job in valid])
             changed: dict[int, tuple[ChargerRef, ChargingSession]] = {}
             for job in valid:
-                row = rows[job.transaction_id]
-                if apply_meter_update(row, job.parsed, now):
-                    changed[row.id] = (job.ref, row)
+                live = rows[job.transaction_id]
+                if apply_meter_update(live, job.parsed, now):
+                    changed[live.id] = (job.ref, live)
+            if changed:
+                await session.execute(
+                    _LIVE_UPDATE,
+                    [
+                        {"row_id": row.id, **{f"v_{c}": getattr(row, c) for c in LIVE_COLUMNS}}
+                        for _, row in changed.values()
+                    ],
+                )
             return changed
 
         try:

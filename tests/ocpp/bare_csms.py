@@ -17,12 +17,14 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
-from ocpp.routing import on
-from ocpp.v16 import ChargePoint, call_result
+from ocpp.v16 import call_result
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
+
+from backend.ocpp._ocpplib import ChargePoint16, on
 
 
 def now() -> str:
@@ -41,7 +43,7 @@ class BareState:
     passwords: dict[str, str] | None = None
     heartbeat_interval: int = 60
     messages: list[Received] = field(default_factory=list)
-    connected: dict[str, ChargePoint] = field(default_factory=dict)
+    connected: dict[str, ChargePoint16] = field(default_factory=dict)
     tx_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -63,7 +65,7 @@ class BareState:
                 await self.changed.wait()
 
 
-class BareChargePoint(ChargePoint):  # type: ignore[misc]
+class BareChargePoint(ChargePoint16):
     def __init__(self, identity: str, ws: ServerConnection, state: BareState) -> None:
         super().__init__(identity, ws, response_timeout=10)
         self.state = state
@@ -156,8 +158,8 @@ async def bare_central_system(state: BareState) -> Any:
         handler,
         "127.0.0.1",
         0,
-        subprotocols=["ocpp1.6"],
-        process_request=check,  # type: ignore[list-item]
+        subprotocols=[Subprotocol("ocpp1.6")],
+        process_request=check,
     ) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         yield f"ws://127.0.0.1:{port}/ocpp"

@@ -246,7 +246,7 @@ async def serve_backend(
     tls: tuple[Path, Path] | None = None,
 ) -> AsyncIterator[LiveBackend]:
     await create_schema(settings)
-    lifecycles = [ocpp_lifecycle] if _needs_lifecycle() else []
+    lifecycles: list[backend_app.Lifecycle] = [ocpp_lifecycle] if _needs_lifecycle() else []
     app = backend_app.create_app(settings, lifecycles=lifecycles)
     _wire(app)
     ctx: AppContext = app.state.ctx

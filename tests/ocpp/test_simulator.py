@@ -124,8 +124,8 @@ async def test_rfid_session_tapers_and_stops_when_the_car_is_full(
     assert any(80 < soc < 100 and 0 < power < 11000 for soc, power in curve)
     assert curve[-1][0] == pytest.approx(100.0)
     seen = [p["status"] for p in state.of("StatusNotification")]
-    for expected in ("Preparing", "Charging", "SuspendedEV", "Finishing"):
-        assert expected in seen
+    for status in ("Preparing", "Charging", "SuspendedEV", "Finishing"):
+        assert status in seen
     assert seen[-1] == "Available"
 
 
