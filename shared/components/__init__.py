@@ -10,6 +10,18 @@ from shared.components.base import Action, call_action, slug, tagged
 from shared.components.cards import ChargerCard, KpiGrid, KpiTile, StationCard
 from shared.components.charts import ChartCard, ChartKind
 from shared.components.dialogs import ask_confirmation, confirm_dialog, show_confirmation
+from shared.components.forms import (
+    ButtonKind,
+    FormValues,
+    Notice,
+    OutcomeLike,
+    action_button,
+    bind,
+    notice,
+    outcome_line,
+    text_field,
+    use_form,
+)
 from shared.components.gauge import SessionGauge
 from shared.components.qr_code import QrCode
 from shared.components.scaffold import LanguageSwitch, ResponsiveScaffold, ThemeToggle
@@ -24,6 +36,7 @@ from shared.components.states import (
 
 __all__ = [
     "Action",
+    "ButtonKind",
     "ChargerCard",
     "ChartCard",
     "ChartKind",
@@ -31,6 +44,7 @@ __all__ = [
     "ConnectionState",
     "EmptyState",
     "ErrorState",
+    "FormValues",
     "KpiGrid",
     "KpiTile",
     "LanguageSwitch",
@@ -38,16 +52,24 @@ __all__ = [
     "Loadable",
     "LoadableView",
     "LoadingState",
+    "Notice",
+    "OutcomeLike",
     "QrCode",
     "ResponsiveScaffold",
     "SessionGauge",
     "StationCard",
     "StatusBadge",
     "ThemeToggle",
+    "action_button",
     "ask_confirmation",
+    "bind",
     "call_action",
     "confirm_dialog",
+    "notice",
+    "outcome_line",
     "show_confirmation",
     "slug",
     "tagged",
+    "text_field",
+    "use_form",
 ]

@@ -13,8 +13,7 @@ from collections.abc import Awaitable, Callable
 import flet as ft
 import flet_camera as fc
 
-from apps.home.views.common import action_button
-from shared import UiState
+from shared import UiState, action_button
 
 __all__ = ["show_camera_dialog"]
 

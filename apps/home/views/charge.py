@@ -12,10 +12,10 @@ import flet as ft
 
 from apps.home.ble.link import ChargerPairing
 from apps.home.state.charger import ChargeState
-from apps.home.views.common import action_button, card, outcome_line
+from apps.home.views.common import card
 from home_protocol.commands import ChargerStatus
 from home_protocol.reasons import Role
-from shared import UiState, spacing, tagged, use_ui
+from shared import UiState, action_button, outcome_line, spacing, tagged, use_ui
 
 __all__ = ["ChargeScreen", "state_text"]
 

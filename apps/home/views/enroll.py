@@ -12,14 +12,7 @@ from apps.home.ble.link import DiscoveredCharger
 from apps.home.state.base import Outcome
 from apps.home.state.enrollment import EnrollState
 from apps.home.views.camera import show_camera_dialog
-from apps.home.views.common import (
-    action_button,
-    card,
-    outcome_line,
-    text_field,
-    use_form,
-    use_services,
-)
+from apps.home.views.common import card, use_services
 from home_protocol.reasons import Role
 from shared import (
     LanguageSwitch,
@@ -27,8 +20,12 @@ from shared import (
     LoadState,
     ThemeToggle,
     UiState,
+    action_button,
+    outcome_line,
     slug,
     spacing,
+    text_field,
+    use_form,
     use_ui,
 )
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import flet as ft
 
 from apps.home.state.history import HistoryState
-from apps.home.views.common import action_button, charger_time
+from apps.home.views.common import charger_time
 from home_protocol.commands import HistoryEntry
-from shared import LoadableView, UiState, slug, spacing, use_ui
+from shared import LoadableView, UiState, action_button, slug, spacing, use_ui
 
 __all__ = ["HistoryScreen"]
 

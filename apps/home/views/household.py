@@ -6,10 +6,19 @@ from __future__ import annotations
 import flet as ft
 
 from apps.home.state.household import HouseholdState
-from apps.home.views.common import action_button, charger_time, outcome_line
+from apps.home.views.common import charger_time
 from home_protocol.commands import HouseholdKey
 from home_protocol.reasons import KeyState
-from shared import LoadableView, UiState, show_confirmation, slug, spacing, use_ui
+from shared import (
+    LoadableView,
+    UiState,
+    action_button,
+    outcome_line,
+    show_confirmation,
+    slug,
+    spacing,
+    use_ui,
+)
 
 __all__ = ["HouseholdScreen"]
 

@@ -6,17 +6,21 @@ from __future__ import annotations
 import flet as ft
 
 from apps.home.state.schedule import ScheduleState, format_minutes
-from apps.home.views.common import (
+from apps.home.views.common import card, charger_time
+from home_protocol.commands import Schedule, WeeklyWindow
+from shared import (
+    LoadableView,
+    UiState,
     action_button,
     bind,
-    card,
-    charger_time,
     outcome_line,
+    slug,
+    spacing,
+    tagged,
     text_field,
     use_form,
+    use_ui,
 )
-from home_protocol.commands import Schedule, WeeklyWindow
-from shared import LoadableView, UiState, slug, spacing, tagged, use_ui
 
 __all__ = ["ScheduleScreen", "describe_days"]
 

@@ -9,9 +9,8 @@ import flet as ft
 
 from apps.operator_mobile.state.base import Outcome
 from apps.operator_mobile.state.catalog import CatalogState
-from apps.operator_mobile.views.common import FormValues, action_button, form_field
 from backend_client.models import StationPublic
-from shared import UiState, ask_confirmation, slug, use_ui
+from shared import FormValues, UiState, action_button, ask_confirmation, slug, text_field, use_ui
 
 __all__ = ["StationActions", "catalog_toolbar", "form_dialog"]
 
@@ -47,7 +46,7 @@ def form_dialog(
             error.update()
 
     controls: list[ft.Control] = [
-        form_field(values, name, label, slug(ident, name), multiline=name in multiline)
+        text_field(values, name, label, slug(ident, name), multiline=name in multiline)
         for name, label in fields
     ]
     dialog = ft.AlertDialog(

@@ -10,14 +10,16 @@ import flet as ft
 from apps.operator_mobile.state.catalog import CatalogState
 from apps.operator_mobile.state.monitor import ChargerDetailState
 from apps.operator_mobile.views.charger_admin import charger_admin_card
-from apps.operator_mobile.views.common import action_button, outcome_line, screen
+from apps.operator_mobile.views.common import screen
 from apps.operator_mobile.views.network import charger_info
 from backend_client.models import ChargerPublic, SessionPublic
 from shared import (
     ChargerCard,
     LoadableView,
     UiState,
+    action_button,
     ask_confirmation,
+    outcome_line,
     slug,
     use_ui,
 )

@@ -9,9 +9,8 @@ import flet as ft
 from apps.operator_mobile.state.base import Outcome
 from apps.operator_mobile.state.catalog import CatalogState
 from apps.operator_mobile.views.catalog import form_dialog
-from apps.operator_mobile.views.common import action_button
 from backend_client.models import ChargerPublic
-from shared import UiState, ask_confirmation, slug
+from shared import UiState, action_button, ask_confirmation, slug
 
 __all__ = ["charger_admin_card"]
 

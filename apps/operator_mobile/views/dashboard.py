@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 import flet as ft
 
 from apps.operator_mobile.state.monitor import DashboardState
-from apps.operator_mobile.views.common import action_button, screen
+from apps.operator_mobile.views.common import screen
 from backend_client.models import TodayDashboard
-from shared import KpiGrid, KpiTile, LoadableView, UiState, use_ui
+from shared import KpiGrid, KpiTile, LoadableView, UiState, action_button, use_ui
 
 __all__ = ["DashboardScreen", "utilization"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import flet as ft
 
 from apps.operator_mobile.state.monitor import FaultFeedState
-from apps.operator_mobile.views.common import action_button, outcome_line, screen
+from apps.operator_mobile.views.common import screen
 from backend_client.models import FaultPublic
-from shared import LoadableView, UiState, slug, tagged, use_ui
+from shared import LoadableView, UiState, action_button, outcome_line, slug, tagged, use_ui
 
 __all__ = ["FaultFeed", "show_acknowledge_dialog"]
 

@@ -9,16 +9,9 @@ import flet as ft
 
 from apps.operator_mobile.state.labels import charger_labels_pdf, connector_label_png, deep_link
 from apps.operator_mobile.state.monitor import NetworkState
-from apps.operator_mobile.views.common import (
-    Services,
-    action_button,
-    bind,
-    save_file,
-    screen,
-    use_services,
-)
+from apps.operator_mobile.views.common import Services, save_file, screen, use_services
 from backend_client.models import ChargerPublic
-from shared import LoadableView, QrCode, UiState, slug, use_ui
+from shared import LoadableView, QrCode, UiState, action_button, bind, slug, use_ui
 
 __all__ = ["LabelsScreen"]
 

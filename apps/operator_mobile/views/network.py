@@ -12,9 +12,19 @@ import flet as ft
 from apps.operator_mobile.state.catalog import CatalogState
 from apps.operator_mobile.state.monitor import NetworkState
 from apps.operator_mobile.views.catalog import StationActions, catalog_toolbar
-from apps.operator_mobile.views.common import action_button, bind, outcome_line, screen
+from apps.operator_mobile.views.common import screen
 from backend_client.models import ChargerPublic, StationPublic
-from shared import ChargerCard, ChargerInfo, ConnectorInfo, ConnectorStatus, LoadableView, use_ui
+from shared import (
+    ChargerCard,
+    ChargerInfo,
+    ConnectorInfo,
+    ConnectorStatus,
+    LoadableView,
+    action_button,
+    bind,
+    outcome_line,
+    use_ui,
+)
 
 __all__ = ["NetworkScreen", "charger_info"]
 

@@ -6,9 +6,9 @@ import flet as ft
 
 from apps.operator_mobile.state.manage import CardsState, StaffState
 from apps.operator_mobile.views.catalog import form_dialog
-from apps.operator_mobile.views.common import action_button, bind, outcome_line, screen
+from apps.operator_mobile.views.common import screen
 from backend_client.models import CardPublic, StaffPublic
-from shared import LoadableView, UiState, slug, use_ui
+from shared import LoadableView, UiState, action_button, bind, outcome_line, slug, use_ui
 
 __all__ = ["CardsScreen", "StaffScreen"]
 

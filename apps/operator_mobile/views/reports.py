@@ -5,14 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from apps.operator_mobile.state.reports import ReportsState
-from apps.operator_mobile.views.common import (
-    action_button,
-    bind,
-    outcome_line,
-    save_file,
-    screen,
-    use_services,
-)
+from apps.operator_mobile.views.common import save_file, screen, use_services
 from backend_client.models import Report, ReportGroup
 from shared import (
     ChartCard,
@@ -23,6 +16,9 @@ from shared import (
     KpiTile,
     LoadableView,
     UiState,
+    action_button,
+    bind,
+    outcome_line,
     use_ui,
 )
 

@@ -6,9 +6,9 @@ import flet as ft
 
 from apps.operator_mobile.state.manage import SessionsState
 from apps.operator_mobile.state.monitor import NetworkState
-from apps.operator_mobile.views.common import action_button, save_file, screen, use_services
+from apps.operator_mobile.views.common import save_file, screen, use_services
 from backend_client.models import SessionPublic, SessionStatus
-from shared import LoadableView, UiState, slug, use_ui
+from shared import LoadableView, UiState, action_button, slug, use_ui
 
 __all__ = ["SessionsScreen"]
 

@@ -7,8 +7,15 @@ from collections.abc import Awaitable, Callable
 import flet as ft
 
 from apps.operator_mobile.state.session import AuthPhase, AuthState
-from apps.operator_mobile.views.common import action_button, form_field, use_form
-from shared import LanguageSwitch, LoadingState, ThemeToggle, use_ui
+from shared import (
+    LanguageSwitch,
+    LoadingState,
+    ThemeToggle,
+    action_button,
+    text_field,
+    use_form,
+    use_ui,
+)
 
 __all__ = ["SignInView"]
 
@@ -43,8 +50,8 @@ def SignInView(auth: AuthState, on_sign_in: Callable[[str, str], Awaitable[bool]
                             ]
                         ),
                         ft.Text(ui.t("signin.subtitle"), color=ft.Colors.ON_SURFACE_VARIANT),
-                        form_field(values, "email", ui.t("signin.email"), "signin-email"),
-                        form_field(
+                        text_field(values, "email", ui.t("signin.email"), "signin-email"),
+                        text_field(
                             values,
                             "password",
                             ui.t("signin.password"),

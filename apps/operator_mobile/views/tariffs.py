@@ -9,9 +9,18 @@ import flet as ft
 from apps.operator_mobile.state.base import Outcome
 from apps.operator_mobile.state.manage import TariffsState, parse_bands
 from apps.operator_mobile.views.catalog import form_dialog
-from apps.operator_mobile.views.common import action_button, outcome_line, screen
+from apps.operator_mobile.views.common import screen
 from backend_client.models import TariffPublic
-from shared import LoadableView, UiState, ask_confirmation, currency_symbol, slug, use_ui
+from shared import (
+    LoadableView,
+    UiState,
+    action_button,
+    ask_confirmation,
+    currency_symbol,
+    outcome_line,
+    slug,
+    use_ui,
+)
 
 __all__ = ["TariffsScreen"]
 

@@ -8,19 +8,24 @@ import flet as ft
 
 from apps.user_mobile.state.account import AccountModel
 from apps.user_mobile.state.app import DriverState
-from apps.user_mobile.views.common import (
-    button,
-    go_to,
-    heading,
-    line,
-    note,
-    text_field,
-    use_form,
-)
+from apps.user_mobile.views.common import go_to, heading, line
 from apps.user_mobile.views.problem import ProblemReportCard
 from apps.user_mobile.views.receipt import ReceiptPdfButton, receipt_card
 from backend_client.models import DriverCard, Receipt, SessionPublic, WalletPublic
-from shared import Language, LoadableView, UiState, show_confirmation, slug, spacing, use_ui
+from shared import (
+    Language,
+    LoadableView,
+    UiState,
+    action_button,
+    notice,
+    outcome_line,
+    show_confirmation,
+    slug,
+    spacing,
+    text_field,
+    use_form,
+    use_ui,
+)
 
 __all__ = ["AccountScreen", "CardsScreen"]
 
@@ -56,14 +61,14 @@ def _SignIn(account: AccountModel) -> ft.Control:
             password=True,
             on_submit=submit,
         ),
-        note(account.error, "account-error"),
-        button(
+        outcome_line(notice(account.error), "account-error", compact=True),
+        action_button(
             "account-submit",
             ui.t("account.signup" if signing_up else "account.signin"),
             None if account.busy else submit,
             expand=True,
         ),
-        button(
+        action_button(
             "account-switch",
             ui.t("account.have_account" if signing_up else "account.no_account"),
             lambda: set_signing_up(not signing_up),
@@ -132,9 +137,9 @@ def _Wallet(account: AccountModel) -> ft.Control:
                             ),
                         ]
                     ),
-                    note(account.error, "topup-error"),
-                    note(account.message, "topup-done", error=False),
-                    button(
+                    outcome_line(notice(account.error), "topup-error", compact=True),
+                    outcome_line(notice(account.message, ok=True), "topup-done", compact=True),
+                    action_button(
                         "topup",
                         ui.t("wallet.top_up"),
                         None if account.busy else top_up,
@@ -197,7 +202,7 @@ def _CardRow(account: AccountModel, card: DriverCard) -> ft.Control:
 
     busy = account.card_busy
     toggle = (
-        button(
+        action_button(
             slug("card-unblock", card.id),
             ui.t("cards.unblock"),
             None if busy else (lambda: ask("unblock", unblock, destructive=False)),
@@ -205,7 +210,7 @@ def _CardRow(account: AccountModel, card: DriverCard) -> ft.Control:
             icon=ft.Icons.LOCK_OPEN,
         )
         if blocked
-        else button(
+        else action_button(
             slug("card-block", card.id),
             ui.t("cards.block"),
             None if busy else (lambda: ask("block", block, destructive=True)),
@@ -232,7 +237,7 @@ def _CardRow(account: AccountModel, card: DriverCard) -> ft.Control:
                     ft.Row(
                         [
                             toggle,
-                            button(
+                            action_button(
                                 slug("card-remove", card.id),
                                 ui.t("cards.remove"),
                                 None if busy else (lambda: ask("remove", remove, destructive=True)),
@@ -261,7 +266,12 @@ def CardsScreen(state: DriverState, account: AccountModel) -> ft.Control:
         return ft.ProgressRing(key="account-restoring")
     if not account.signed_in:
         return ft.Column(
-            [note(ui.t("cards.sign_in_first"), "cards-sign-in", error=False), _SignIn(account)],
+            [
+                outcome_line(
+                    notice(ui.t("cards.sign_in_first"), ok=True), "cards-sign-in", compact=True
+                ),
+                _SignIn(account),
+            ],
             spacing=spacing.md,
         )
 
@@ -284,8 +294,8 @@ def CardsScreen(state: DriverState, account: AccountModel) -> ft.Control:
                 empty_message=ui.t("cards.none"),
                 ident="cards",
             ),
-            note(account.card_error, "cards-error"),
-            note(account.card_message, "cards-done", error=False),
+            outcome_line(notice(account.card_error), "cards-error", compact=True),
+            outcome_line(notice(account.card_message, ok=True), "cards-done", compact=True),
             ft.Card(
                 ft.Container(
                     ft.Column(
@@ -307,7 +317,7 @@ def CardsScreen(state: DriverState, account: AccountModel) -> ft.Control:
                                 "card-label-field",
                                 hint=ui.t("cards.label_hint"),
                             ),
-                            button(
+                            action_button(
                                 "card-link",
                                 ui.t("cards.add"),
                                 None if account.card_busy else link,
@@ -320,7 +330,9 @@ def CardsScreen(state: DriverState, account: AccountModel) -> ft.Control:
                     padding=16,
                 )
             ),
-            button("cards-back", ui.t("common.back"), go_to(state, "/account"), kind="outlined"),
+            action_button(
+                "cards-back", ui.t("common.back"), go_to(state, "/account"), kind="outlined"
+            ),
         ],
         spacing=spacing.md,
     )
@@ -335,7 +347,7 @@ def _history(ui: UiState, account: AccountModel, sessions: list[SessionPublic]) 
         )
         done = str(s.status) == "completed"
         rows.append(
-            button(
+            action_button(
                 slug("history", s.id),
                 f"{s.station_name} — {subtitle}",
                 (lambda sid=s.id: account.open_receipt(sid)) if done else None,
@@ -357,7 +369,11 @@ def AccountScreen(state: DriverState, account: AccountModel) -> ft.Control:
             # per-driver limit keeps the operator's fault feed free of floods).
             return ft.Column(
                 [
-                    note(ui.t("report.sign_in_first"), "report-sign-in", error=False),
+                    outcome_line(
+                        notice(ui.t("report.sign_in_first"), ok=True),
+                        "report-sign-in",
+                        compact=True,
+                    ),
                     _SignIn(account),
                 ],
                 spacing=spacing.md,
@@ -376,7 +392,7 @@ def AccountScreen(state: DriverState, account: AccountModel) -> ft.Control:
         return ft.Column(
             [
                 LoadableView(account.receipt, render, ident="history-receipt"),
-                button(
+                action_button(
                     "receipt-close", ui.t("common.back"), account.close_receipt, kind="outlined"
                 ),
             ],
@@ -398,7 +414,7 @@ def AccountScreen(state: DriverState, account: AccountModel) -> ft.Control:
                 empty_message=ui.t("cards.none"),
                 ident="cards",
             ),
-            button(
+            action_button(
                 "cards-manage",
                 ui.t("cards.manage"),
                 go_to(state, "/account/cards"),
@@ -413,7 +429,7 @@ def AccountScreen(state: DriverState, account: AccountModel) -> ft.Control:
                 ident="history",
             ),
             ProblemReportCard(account.problem),
-            button(
+            action_button(
                 "sign-out", ui.t("account.signout"), sign_out, kind="outlined", icon=ft.Icons.LOGOUT
             ),
         ],

@@ -14,26 +14,22 @@ from apps.user_mobile.state.app import DriverState
 from apps.user_mobile.state.charger import ChargerModel
 from apps.user_mobile.state.errors import CardRejected, describe_error
 from apps.user_mobile.state.pricing import unit_price
-from apps.user_mobile.views.common import (
-    band_name,
-    button,
-    go_to,
-    heading,
-    line,
-    note,
-    text_field,
-    use_form,
-)
+from apps.user_mobile.views.common import band_name, go_to, heading, line
 from backend_client.models import ChargerStatus, PayWith, PriceQuote
 from shared import (
     ConnectorStatus,
     LoadableView,
     StatusBadge,
     UiState,
+    action_button,
+    notice,
+    outcome_line,
     show_confirmation,
     slug,
     spacing,
     tagged,
+    text_field,
+    use_form,
     use_ui,
 )
 
@@ -234,9 +230,11 @@ def _PayPanel(
                 size=12,
             )
         )
-    controls.append(note(error, "pay-error"))
+    controls.append(outcome_line(notice(error), "pay-error", compact=True))
     if quote.startable:
-        controls.append(button("start", ui.t("pay.start"), start, icon=ft.Icons.BOLT, expand=True))
+        controls.append(
+            action_button("start", ui.t("pay.start"), start, icon=ft.Icons.BOLT, expand=True)
+        )
     else:
         # An offline charger's last reported status is stale: say it is offline.
         online = charger.charger.is_online if charger.charger is not None else True
@@ -248,10 +246,12 @@ def _PayPanel(
                 color=ft.Colors.ERROR,
             )
         )
-        controls.append(button("refresh", ui.t("common.refresh"), charger.reload, kind="outlined"))
+        controls.append(
+            action_button("refresh", ui.t("common.refresh"), charger.reload, kind="outlined")
+        )
     if not signed_in:
         controls.append(
-            button(
+            action_button(
                 "sign-in-to-pay", ui.t("pay.sign_in_wallet"), go_to(state, "/account"), kind="text"
             )
         )
@@ -282,7 +282,7 @@ def ChargerScreen(state: DriverState, charger: ChargerModel) -> ft.Control:
                 _connectors(ui, quote, charger.charger),
                 _price(ui, quote),
                 _PayPanel(state, state.account, charger, quote),
-                button(
+                action_button(
                     "report-problem",
                     ui.t("report.open"),
                     report_problem,

@@ -1,116 +1,20 @@
-"""Building blocks every driver screen uses: tagged buttons and fields, forms, headings.
+"""Building blocks only the driver screens use: headings, label/value lines, price-band names
+and navigation handlers (forms, buttons and outcome lines come from :mod:`shared`).
 
-Every clickable control gets one stable id used as its ``key`` (view tests) and as its
-``Semantics`` identifier (browser tests) — see shared/README.md's id table.
+Why: the driver app's screens share one typographic rhythm and one way of naming time-of-use
+bands, and a navigation handler must be a coroutine function for Flet to await it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal, Protocol
+from typing import Protocol
 
 import flet as ft
 
-from shared import Action, UiState, call_action, spacing, tagged
+from shared import UiState, spacing
 
-__all__ = [
-    "Form",
-    "band_name",
-    "button",
-    "go_to",
-    "heading",
-    "line",
-    "note",
-    "text_field",
-    "use_form",
-]
-
-ButtonKind = Literal["filled", "outlined", "text", "tonal"]
-
-
-def button(
-    ident: str,
-    label: str,
-    on_click: Action | None,
-    *,
-    kind: ButtonKind = "filled",
-    icon: ft.IconData | None = None,
-    disabled: bool = False,
-    expand: bool = False,
-) -> ft.Control:
-    """A button with a stable id; async and sync callbacks both work."""
-
-    async def click() -> None:
-        await call_action(on_click)
-
-    cls: Callable[..., ft.Control] = {
-        "filled": ft.FilledButton,
-        "outlined": ft.OutlinedButton,
-        "text": ft.TextButton,
-        "tonal": ft.FilledTonalButton,
-    }[kind]
-    control = cls(
-        label, icon=icon, on_click=click, disabled=disabled or on_click is None, expand=expand
-    )
-    return tagged(ident, control)
-
-
-class Form:
-    """What was typed into a screen's fields, by name; kept across re-renders."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    def get(self, name: str) -> str:
-        return self.values.get(name, "")
-
-    def set(self, name: str, value: str) -> None:
-        self.values[name] = value
-
-
-def use_form() -> Form:
-    """The calling component's :class:`Form`."""
-    ref: ft.MutableRef[Form] = ft.use_ref(_new_form)
-    form = ref.current
-    assert isinstance(form, Form)
-    return form
-
-
-def _new_form() -> Form:
-    return Form()
-
-
-def text_field(
-    form: Form,
-    name: str,
-    label: str,
-    ident: str,
-    *,
-    password: bool = False,
-    keyboard: ft.KeyboardType | None = None,
-    hint: str | None = None,
-    on_submit: Action | None = None,
-) -> ft.Control:
-    """A text field bound to ``form[name]``."""
-
-    def changed(e: ft.Event[Any]) -> None:
-        form.set(name, str(e.control.value or ""))
-
-    async def submitted() -> None:
-        await call_action(on_submit)
-
-    field = ft.TextField(
-        label=label,
-        value=form.get(name),
-        password=password,
-        can_reveal_password=password,
-        keyboard_type=keyboard or ft.KeyboardType.TEXT,
-        hint_text=hint,
-        on_change=changed,
-        on_submit=submitted if on_submit is not None else None,
-        dense=True,
-    )
-    return tagged(ident, field)
+__all__ = ["band_name", "go_to", "heading", "line"]
 
 
 def band_name(ui: UiState, label: str | None) -> str:
@@ -134,12 +38,6 @@ def line(label: str, value: str, *, key: str | None = None, strong: bool = False
         ],
         spacing=spacing.sm,
     )
-
-
-def note(text: str | None, ident: str, *, error: bool = True) -> ft.Control:
-    """A sentence under a form: red for errors, green for confirmations; hidden when empty."""
-    color = ft.Colors.ERROR if error else ft.Colors.GREEN_800
-    return ft.Text(text or "", key=ident, color=color, visible=bool(text), selectable=True)
 
 
 class _Navigator(Protocol):

@@ -14,7 +14,7 @@ from apps.user_mobile.state.app import DriverState
 from apps.user_mobile.state.find import CITIES, FindModel
 from apps.user_mobile.state.links import ChargerRef
 from apps.user_mobile.state.pricing import unit_price
-from apps.user_mobile.views.common import band_name, button, go_to, heading
+from apps.user_mobile.views.common import band_name, go_to, heading
 from backend_client.models import ConnectorType, StationDetail, StationSummary
 from shared import (
     ConnectorStatus,
@@ -23,6 +23,7 @@ from shared import (
     StationInfo,
     StatusBadge,
     UiState,
+    action_button,
     slug,
     spacing,
     tagged,
@@ -154,7 +155,7 @@ def _filters(ui: UiState, find: FindModel) -> ft.Control:
                         ),
                     ),
                     ft.Container(expand=True),
-                    button(
+                    action_button(
                         "find-map-toggle",
                         ui.t("find.list") if find.show_map else ui.t("find.map"),
                         find.toggle_map,

@@ -9,21 +9,31 @@ from typing import Any
 import flet as ft
 
 from apps.user_mobile.state.problem import NOTE_MAX, ProblemReportModel
-from apps.user_mobile.views.common import Form, button, heading, note, text_field
+from apps.user_mobile.views.common import heading
 from backend_client.models import ProblemCategory
-from shared import spacing, tagged, use_ui
+from shared import (
+    FormValues,
+    action_button,
+    notice,
+    outcome_line,
+    spacing,
+    tagged,
+    text_field,
+    use_ui,
+)
 
 __all__ = ["ProblemReportCard"]
 
 
-def _fresh(form: Form, problem: ProblemReportModel) -> Form:
+def _fresh(problem: ProblemReportModel) -> FormValues:
     """Prefill the fields from the model (the charger the driver came from)."""
-    form.values = {
-        "charger": problem.ocpp_id,
-        "connector": str(problem.connector_no) if problem.connector_no else "",
-        "note": "",
-    }
-    return form
+    return FormValues(
+        {
+            "charger": problem.ocpp_id,
+            "connector": str(problem.connector_no) if problem.connector_no else "",
+            "note": "",
+        }
+    )
 
 
 @ft.component
@@ -31,16 +41,16 @@ def ProblemReportCard(problem: ProblemReportModel) -> ft.Control:
     """Closed: a "Report a problem" button (and the last confirmation). Open: the form."""
     ui = use_ui()
     # The form's fields belong to one opening of the form: a new start() prefills anew.
-    opened: ft.MutableRef[tuple[int, Form] | None] = ft.use_ref(None)
+    opened: ft.MutableRef[tuple[int, FormValues] | None] = ft.use_ref(None)
     if opened.current is None or opened.current[0] != problem.generation:
-        opened.current = (problem.generation, _fresh(Form(), problem))
+        opened.current = (problem.generation, _fresh(problem))
     form = opened.current[1]
 
     if not problem.open:
         return ft.Column(
             [
-                note(problem.message, "report-sent", error=False),
-                button(
+                outcome_line(notice(problem.message, ok=True), "report-sent", compact=True),
+                action_button(
                     "report-open",
                     ui.t("report.open"),
                     problem.start,
@@ -113,16 +123,16 @@ def ProblemReportCard(problem: ProblemReportModel) -> ft.Control:
                             dense=True,
                         ),
                     ),
-                    note(problem.error, "report-error"),
+                    outcome_line(notice(problem.error), "report-error", compact=True),
                     ft.Row(
                         [
-                            button(
+                            action_button(
                                 "report-send",
                                 ui.t("report.send"),
                                 None if problem.busy else send,
                                 icon=ft.Icons.SEND,
                             ),
-                            button(
+                            action_button(
                                 "report-cancel", ui.t("common.cancel"), problem.close, kind="text"
                             ),
                         ],

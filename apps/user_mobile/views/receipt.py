@@ -10,9 +10,9 @@ import flet as ft
 
 from apps.user_mobile.state.account import AccountModel
 from apps.user_mobile.state.pricing import unit_price
-from apps.user_mobile.views.common import button, heading, line, note
+from apps.user_mobile.views.common import heading, line
 from backend_client.models import Receipt
-from shared import UiState, spacing, use_ui
+from shared import UiState, action_button, notice, outcome_line, spacing, use_ui
 
 __all__ = ["ReceiptPdfButton", "receipt_card"]
 
@@ -93,14 +93,14 @@ def ReceiptPdfButton(account: AccountModel, session_id: int) -> ft.Control:
 
     return ft.Column(
         [
-            button(
+            action_button(
                 "receipt-pdf",
                 ui.t("receipt.pdf"),
                 download,
                 kind="outlined",
                 icon=ft.Icons.PICTURE_AS_PDF,
             ),
-            note(account.pdf_error, "receipt-pdf-error"),
+            outcome_line(notice(account.pdf_error), "receipt-pdf-error", compact=True),
         ],
         spacing=spacing.xs,
     )

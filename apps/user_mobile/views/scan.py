@@ -14,8 +14,8 @@ import flet_camera as fc
 from apps.user_mobile.state.app import DriverState
 from apps.user_mobile.state.links import ChargerRef
 from apps.user_mobile.state.scan import ScanModel
-from apps.user_mobile.views.common import button, heading, note, text_field, use_form
-from shared import spacing, use_ui
+from apps.user_mobile.views.common import heading
+from shared import action_button, notice, outcome_line, spacing, text_field, use_form, use_ui
 
 __all__ = ["ScanScreen"]
 
@@ -83,8 +83,8 @@ def ScanScreen(state: DriverState, scan: ScanModel) -> ft.Control:
     if scan.camera_on:
         controls += [
             ft.Container(camera, border_radius=12, clip_behavior=ft.ClipBehavior.HARD_EDGE),
-            note(scan.camera_error, "camera-error"),
-            button(
+            outcome_line(notice(scan.camera_error), "camera-error", compact=True),
+            action_button(
                 "scan-shoot",
                 ui.t("scan.shoot"),
                 None if scan.busy else shoot,
@@ -94,7 +94,7 @@ def ScanScreen(state: DriverState, scan: ScanModel) -> ft.Control:
         ]
     else:
         controls.append(
-            button(
+            action_button(
                 "scan-camera",
                 ui.t("scan.camera"),
                 start_camera,
@@ -103,7 +103,7 @@ def ScanScreen(state: DriverState, scan: ScanModel) -> ft.Control:
             )
         )
     controls += [
-        button("scan-image", ui.t("scan.image"), pick, kind="outlined", icon=ft.Icons.IMAGE),
+        action_button("scan-image", ui.t("scan.image"), pick, kind="outlined", icon=ft.Icons.IMAGE),
         ft.Divider(),
         ft.Text(ui.t("scan.type_hint"), size=12),
         ft.Row(
@@ -119,10 +119,10 @@ def ScanScreen(state: DriverState, scan: ScanModel) -> ft.Control:
                     ),
                     expand=True,
                 ),
-                button("scan-go", ui.t("scan.go"), typed),
+                action_button("scan-go", ui.t("scan.go"), typed),
             ]
         ),
-        note(scan.error, "scan-error"),
+        outcome_line(notice(scan.error), "scan-error", compact=True),
     ]
     if scan.busy:
         controls.append(ft.ProgressRing(key="scan-busy"))

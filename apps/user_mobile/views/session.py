@@ -8,7 +8,7 @@ import flet as ft
 from apps.user_mobile.state.app import DriverState
 from apps.user_mobile.state.charge import ChargeFlow
 from apps.user_mobile.state.session import Phase
-from apps.user_mobile.views.common import button, go_to, heading, note
+from apps.user_mobile.views.common import go_to, heading
 from apps.user_mobile.views.receipt import ReceiptPdfButton, receipt_card
 from shared import (
     ConnectionBanner,
@@ -16,6 +16,9 @@ from shared import (
     EmptyState,
     SessionGauge,
     UiState,
+    action_button,
+    notice,
+    outcome_line,
     show_confirmation,
     slug,
     spacing,
@@ -133,7 +136,7 @@ def SessionScreen(state: DriverState, flow: ChargeFlow) -> ft.Control:
         )
         controls.append(ft.Text(ui.t("watch.nothing_charged"), size=12))
         controls.append(
-            button(
+            action_button(
                 "back-to-charger", ui.t("watch.back_to_charger"), back_to_charger, kind="outlined"
             )
         )
@@ -158,9 +161,11 @@ def SessionScreen(state: DriverState, flow: ChargeFlow) -> ft.Control:
         )
     if phase.running:
         stopping = phase == Phase.STOPPING
-        controls.append(note(flow.error if phase.running else None, "stop-error"))
         controls.append(
-            button(
+            outcome_line(notice(flow.error if phase.running else None), "stop-error", compact=True)
+        )
+        controls.append(
+            action_button(
                 "stop",
                 ui.t("watch.stopping" if stopping else "watch.stop"),
                 None if stopping else stop,
@@ -195,11 +200,13 @@ def SessionScreen(state: DriverState, flow: ChargeFlow) -> ft.Control:
             elif not flow.guest:
                 controls.append(ReceiptPdfButton(state.account, flow.receipt.session_id))
         elif flow.receipt_error:
-            controls.append(note(flow.receipt_error, "receipt-error"))
+            controls.append(outcome_line(notice(flow.receipt_error), "receipt-error", compact=True))
             controls.append(
-                button("receipt-retry", ui.t("common.retry"), flow.load_receipt, kind="outlined")
+                action_button(
+                    "receipt-retry", ui.t("common.retry"), flow.load_receipt, kind="outlined"
+                )
             )
         else:
             controls.append(ft.ProgressRing(key="receipt-loading"))
-        controls.append(button("done", ui.t("watch.done"), finish))
+        controls.append(action_button("done", ui.t("watch.done"), finish))
     return ft.Column(controls, spacing=spacing.md, key=slug("session", phase.value))
