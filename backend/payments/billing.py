@@ -13,9 +13,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from backend.context import AppContext
 from backend.db.models import (
@@ -37,6 +36,7 @@ from backend.payments import ledger
 from backend.payments.config import runtime_of
 from backend.payments.errors import InsufficientBalance, PaymentDeclined, PaymentUnavailable
 from backend.payments.operations import add_operation, run_operation
+from backend.payments.settlement import payment_tag
 from backend.payments.tariff import (
     format_minor,
     snapshot_tariff,
@@ -59,30 +59,35 @@ class ChargeTarget:
 
 
 async def load_target(db: AsyncSession, ocpp_id: str, connector_no: int) -> ChargeTarget:
-    """The charger ``ocpp_id``'s connector ``connector_no`` with its station's tariff."""
-    charger = await db.scalar(
-        select(Charger)
-        .where(Charger.ocpp_id == ocpp_id, Charger.status == RecordStatus.ACTIVE)
-        .options(selectinload(Charger.connectors), selectinload(Charger.station))
-    )
-    if charger is None:
+    """The charger ``ocpp_id``'s connector ``connector_no`` with its station's tariff.
+
+    One query (joins) rather than one per object: on the start path every database round
+    trip is a thread hop, and on a busy machine each hop costs milliseconds.
+    """
+    row = (
+        await db.execute(
+            select(Charger, Connector, Station, Tariff, Operator)
+            .join(Station, Station.id == Charger.station_id)
+            .join(Operator, Operator.id == Charger.operator_id)
+            .outerjoin(
+                Connector,
+                and_(
+                    Connector.charger_id == Charger.id,
+                    Connector.connector_no == connector_no,
+                    Connector.status == RecordStatus.ACTIVE,
+                ),
+            )
+            .outerjoin(Tariff, Tariff.id == Station.tariff_id)
+            .where(Charger.ocpp_id == ocpp_id, Charger.status == RecordStatus.ACTIVE)
+        )
+    ).first()
+    if row is None:
         raise NotFound(f"No charger {ocpp_id!r}.")
-    connector = next(
-        (
-            c
-            for c in charger.connectors
-            if c.connector_no == connector_no and c.status == RecordStatus.ACTIVE
-        ),
-        None,
-    )
+    charger, connector, station, tariff, operator = row
     if connector is None:
         raise NotFound(f"Charger {ocpp_id!r} has no connector {connector_no}.")
-    station = charger.station
-    tariff = await db.get(Tariff, station.tariff_id) if station.tariff_id else None
     if tariff is None or tariff.status != RecordStatus.ACTIVE:
         raise Conflict("This charger has no price set; it cannot be started with payment.")
-    operator = await db.get(Operator, charger.operator_id)
-    assert operator is not None
     return ChargeTarget(charger, connector, station, tariff, operator)
 
 
@@ -174,7 +179,7 @@ async def start_paid_session(
             ctx,
             charger_id=target.charger.id,
             connector_no=connector_no,
-            id_tag=f"PAY{intent.id}",
+            id_tag=payment_tag(intent.id),
             driver_id=driver_id,
         )
     except DomainError as exc:

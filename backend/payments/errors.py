@@ -7,6 +7,7 @@ becomes the standard error body with the status below.
     ├── PaymentDeclined              402  the provider refused the card (reason in ``decline_code``)
     ├── InsufficientBalance          402  the wallet cannot cover the hold / top up first
     ├── PaymentUnavailable           503  the provider is down or timed out; safe to retry
+    │   └── PaymentsBusy             503  no database connection free in time; safe to retry
     ├── IdempotencyKeyReused         422  same Idempotency-Key, different request
     ├── TariffError                  422  a tariff or snapshot the engine cannot price
     ├── WebhookRejected              400  bad signature, stale timestamp, malformed body
@@ -43,6 +44,16 @@ class InsufficientBalance(PaymentError):
 class PaymentUnavailable(PaymentError):
     status_code = 503
     code = "payment_unavailable"
+
+
+class PaymentsBusy(PaymentUnavailable):
+    """The server is saturated (no pooled database connection came free in time).
+
+    Nothing was done that a retry with the same ``Idempotency-Key`` would repeat.
+    """
+
+    code = "busy"
+    retry_after = 1
 
 
 class IdempotencyKeyReused(PaymentError):

@@ -6,27 +6,39 @@ every retry with the same key. The same key with a different request body is ref
 a retry while the first request is still running gets 409 (after five minutes the
 reservation counts as abandoned and a retry runs). An answer that says "try again"
 (503, or an unexpected failure) is not stored: the reservation is dropped so a retry runs.
+
+Under load every step here takes a pooled database connection for one short transaction and
+gives it back — none is held while the request itself runs (a charger or provider answering).
+If the pool still has nothing free in time, the answer is a 503 ``busy`` with ``Retry-After``
+(never stored): the client retries with the same key.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from backend.context import AppContext
 from backend.db.models import IdempotencyRecord
 from backend.errors import Conflict, DomainError, Invalid
-from backend.payments.errors import IdempotencyKeyReused
+from backend.payments.errors import IdempotencyKeyReused, PaymentsBusy
 from backend.payments.ledger import insert_ignore
+
+log = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 IN_FLIGHT_LIMIT = timedelta(minutes=5)
+FORGET_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,12 @@ def error_body(exc: DomainError) -> dict[str, Any]:
     }
 
 
+def busy_answer() -> StoredAnswer:
+    """The 503 a saturated server gives instead of a pool timeout's 500."""
+    busy = PaymentsBusy("The server is busy right now; nothing was charged. Please retry.")
+    return StoredAnswer(busy.status_code, error_body(busy), replayed=False)
+
+
 async def idempotent(
     ctx: AppContext,
     *,
@@ -60,6 +78,21 @@ async def idempotent(
     run: Callable[[], Awaitable[tuple[int, Any]]],
 ) -> StoredAnswer:
     """Run ``run`` (returning status and JSON body) at most once per ``(scope, key)``."""
+    try:
+        return await _idempotent(ctx, scope=scope, key=key, fingerprint=fingerprint, run=run)
+    except PoolTimeout:
+        log.warning("no database connection free for %s; answered busy", scope)
+        return busy_answer()
+
+
+async def _idempotent(
+    ctx: AppContext,
+    *,
+    scope: str,
+    key: str | None,
+    fingerprint: str,
+    run: Callable[[], Awaitable[tuple[int, Any]]],
+) -> StoredAnswer:
     if key is None:
         status, body = await _as_answer(run)
         return StoredAnswer(status, body, replayed=False)
@@ -128,13 +161,25 @@ async def _as_answer(run: Callable[[], Awaitable[tuple[int, Any]]]) -> tuple[int
         return await run()
     except DomainError as exc:
         return exc.status_code, error_body(exc)
+    except PoolTimeout:
+        answer = busy_answer()
+        return answer.status_code, answer.body
 
 
 async def _forget(ctx: AppContext, scope: str, key: str) -> None:
-    async with ctx.sessions() as db:
-        await db.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
-            )
-        )
-        await db.commit()
+    """Drop the reservation so a retry runs; insists a little, because a reservation left
+    behind would answer every retry 409 until it counts as abandoned."""
+    for attempt in range(1, FORGET_ATTEMPTS + 1):
+        try:
+            async with ctx.sessions() as db:
+                await db.execute(
+                    delete(IdempotencyRecord).where(
+                        IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
+                    )
+                )
+                await db.commit()
+            return
+        except (PoolTimeout, OperationalError):
+            if attempt == FORGET_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.1 * attempt)

@@ -60,7 +60,9 @@ def add_operation(
 ) -> PaymentOperation:
     """Queue ``step`` for ``intent`` in the caller's transaction (the outbox write).
 
-    ``lease_until`` keeps the worker off it while the caller runs it inline.
+    ``lease_until`` keeps the worker off it while the caller runs it inline: the row is
+    created already claimed (its first attempt counted), so the inline run needs no claim
+    transaction of its own.
     """
     op = PaymentOperation(
         payment_id=intent.id,
@@ -70,6 +72,7 @@ def add_operation(
         status=OperationStatus.PENDING,
         next_attempt_at=now,
         lease_until=lease_until,
+        attempts=1 if lease_until is not None else 0,
     )
     db.add(op)
     return op
@@ -106,11 +109,19 @@ async def run_operation(ctx: AppContext, op_id: int, *, inline: bool = False) ->
     """
     runtime = runtime_of(ctx)
     settings = runtime.settings
-    if await claim(ctx, op_id, lease_seconds=settings.outbox_lease_seconds, inline=inline):
+    # ``inline``: the caller created the operation leased to itself a moment ago (see
+    # add_operation), so it is ours already; claiming it again would cost a write transaction
+    # on the start path for nothing.
+    if inline or await claim(ctx, op_id, lease_seconds=settings.outbox_lease_seconds):
         async with ctx.sessions() as db:
-            op = await db.get(PaymentOperation, op_id)
-            intent = await db.get(PaymentIntent, op.payment_id) if op else None
-        assert op is not None and intent is not None
+            row = (
+                await db.execute(
+                    select(PaymentOperation, PaymentIntent)
+                    .join(PaymentIntent, PaymentIntent.id == PaymentOperation.payment_id)
+                    .where(PaymentOperation.id == op_id)
+                )
+            ).one()
+        op, intent = row
         outcome: ProviderPayment | Exception
         try:
             async with asyncio.timeout(settings.provider_timeout_seconds):

@@ -28,7 +28,7 @@ from backend.db.models import (
 from backend.errors import DomainError
 from backend.payments.billing import abandon_start
 from backend.payments.config import runtime_of
-from backend.payments.settlement import settle_session_by_id
+from backend.payments.settlement import adopt_by_tag, payment_tag, settle_session_by_id
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,35 @@ async def release_orphans(ctx: AppContext, *, limit: int) -> int:
             )
         )
     for payment_id in ids:
+        if await _adopted(ctx, payment_id):
+            continue
         log.warning("payment %s held for a start that never happened: releasing", payment_id)
         await abandon_start(ctx, payment_id, "the start never completed")
     return len(ids)
+
+
+async def _adopted(ctx: AppContext, payment_id: int) -> bool:
+    """Whether the start did happen after all (the backend stopped before linking it): the
+    charger runs a session under the payment's id tag. Link it instead of giving the hold
+    back, and bill it now if it already ended."""
+    async with ctx.sessions() as db:
+        intent = await db.get(PaymentIntent, payment_id)
+        if intent is None or intent.charger_id is None:
+            return False
+        session = await db.scalar(
+            select(ChargingSession)
+            .where(
+                ChargingSession.charger_id == intent.charger_id,
+                ChargingSession.id_tag == payment_tag(payment_id),
+            )
+            .order_by(ChargingSession.id.desc())
+            .limit(1)
+        )
+        if session is None or await adopt_by_tag(db, session) is None:
+            return False
+        ended = session.status in (SessionStatus.COMPLETED, SessionStatus.FAILED)
+        session_id = session.id
+        await db.commit()
+    if ended:
+        await settle_session_by_id(ctx, session_id)
+    return True

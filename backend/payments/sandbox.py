@@ -18,7 +18,11 @@ does the work and then loses the answer (the caller sees a timeout, the retry wi
 gets the stored result) — the ambiguous case exactly-once handling must survive.
 
 With ``state_file`` its payments and idempotency keys survive a backend restart (as a real
-processor's would), so the outbox can finish a capture after a crash in the demo too.
+processor's would), so the outbox can finish a capture after a crash in the demo too. The file
+is a journal: one JSON line appended per call that took effect (rewriting the whole state on
+every call cost time in proportion to all payments ever made, under the provider's lock, and
+slowed every start once a thousand sessions were running). A file in the older one-object
+format is still read.
 
 Webhooks for every state change are signed and delivered asynchronously by ``delivery``
 (HTTP POST to a URL by default; tests inject a callable), retried with back-off on failure.
@@ -118,7 +122,7 @@ class SandboxProvider:
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         if state_file is not None and state_file.exists():
-            self._load(json.loads(state_file.read_text(encoding="utf-8")))
+            self._read_state(state_file.read_text(encoding="utf-8"))
 
     # -- configuration -------------------------------------------------------------------
 
@@ -234,29 +238,50 @@ class SandboxProvider:
 
     # -- persistence (a provider outlives the backend process) ---------------------------
 
-    def _dump(self) -> dict[str, Any]:
-        def error(exc: ProviderDeclined | ProviderRequestError | None) -> dict[str, str] | None:
-            if exc is None:
-                return None
+    @staticmethod
+    def _stored_json(stored: _Stored) -> dict[str, Any]:
+        exc = stored.error
+        error: dict[str, str] | None = None
+        if exc is not None:
             code = exc.decline_code if isinstance(exc, ProviderDeclined) else ""
-            return {"declined": str(bool(code)), "message": exc.message, "code": code}
+            error = {"declined": str(bool(code)), "message": exc.message, "code": code}
+        return {
+            "params": stored.params,
+            "result": stored.result.to_json() if stored.result else None,
+            "error": error,
+        }
 
+    def _dump(self) -> dict[str, Any]:
+        """The whole state as one object (the older file format; kept for inspection)."""
         return {
             "payments": {ref: p.to_json() for ref, p in self.payments.items()},
-            "keys": {
-                k: {
-                    "params": v.params,
-                    "result": v.result.to_json() if v.result else None,
-                    "error": error(v.error),
-                }
-                for k, v in self._keys.items()
-            },
+            "keys": {k: self._stored_json(v) for k, v in self._keys.items()},
         }
 
+    def _read_state(self, text: str) -> None:
+        stripped = text.strip()
+        if not stripped:
+            return
+        if "\n" not in stripped:
+            data = json.loads(stripped)
+            if "payments" in data:  # the older one-object format
+                self._load(data)
+                return
+        for line in stripped.splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                log.warning("sandbox journal: skipping a torn line")  # a crash mid-append
+                continue
+            self._load({"keys": {entry["key"]: entry["value"]}})
+            if entry.get("payment"):
+                payment = ProviderPayment.from_json(entry["payment"])
+                self.payments[payment.ref] = payment
+
     def _load(self, data: dict[str, Any]) -> None:
-        self.payments = {
-            ref: ProviderPayment.from_json(p) for ref, p in data.get("payments", {}).items()
-        }
+        self.payments.update(
+            {ref: ProviderPayment.from_json(p) for ref, p in data.get("payments", {}).items()}
+        )
         for key, value in data.get("keys", {}).items():
             err = value.get("error")
             exc: ProviderDeclined | ProviderRequestError | None = None
@@ -267,18 +292,27 @@ class SandboxProvider:
             result = ProviderPayment.from_json(value["result"]) if value.get("result") else None
             self._keys[key] = _Stored(value["params"], result, exc)
 
-    async def _save(self) -> None:
+    async def _save(self, key: str) -> None:
+        """Append the call ``key`` (and the payment it changed) to the journal."""
         if self.state_file is None:
             return
-        path, text = self.state_file, json.dumps(self._dump())
+        stored = self._keys[key]
+        payment = self.payments.get(stored.result.ref) if stored.result else None
+        line = json.dumps(
+            {
+                "key": key,
+                "value": self._stored_json(stored),
+                "payment": payment.to_json() if payment else None,
+            }
+        )
+        path = self.state_file
 
-        def write() -> None:
+        def append() -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)  # atomic: a crash never leaves half a file
+            with path.open("a", encoding="utf-8") as journal:
+                journal.write(line + "\n")
 
-        await asyncio.to_thread(write)
+        await asyncio.to_thread(append)
 
     # -- machinery -----------------------------------------------------------------------
 
@@ -321,7 +355,7 @@ class SandboxProvider:
                 except (ProviderDeclined, ProviderRequestError) as exc:
                     stored = _Stored(digest, None, exc)
                 self._keys[f"{operation}|{key}"] = stored
-                await self._save()
+                await self._save(f"{operation}|{key}")
                 if stored.result is not None:
                     self._announce(stored.result)
             elif stored.params != digest:

@@ -7,6 +7,11 @@ Entry points for the charging (OCPP) layer:
 - :func:`settle_session` (inside the StopTransaction transaction): bill the final cost with
   the snapshot taken at start; a card capture is written to the outbox in the same
   transaction, so it survives a crash right after the stop; a wallet is charged at once.
+
+A paid start tells the charger the id tag ``PAY<payment id>`` (:func:`payment_tag`) before it
+links the payment to the session; if the backend stops between the two, the session still
+carries that tag, and :func:`adopt_by_tag` links it when the session is settled (or when the
+reconciler would otherwise give the hold back), so the session is billed all the same.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from backend.db.models import (
     MeterSample,
     PaymentIntent,
     PaymentMethod,
+    PaymentPurpose,
     PaymentStatus,
     SessionStatus,
 )
@@ -43,8 +49,50 @@ from backend.services.events import Audience, EventBus
 log = logging.getLogger(__name__)
 
 
+PAY_TAG_PREFIX = "PAY"
+
+
+def payment_tag(payment_id: int) -> str:
+    """The OCPP id tag a paid start runs under: it names the payment."""
+    return f"{PAY_TAG_PREFIX}{payment_id}"
+
+
+def payment_of_tag(id_tag: str) -> int | None:
+    """The payment id a :func:`payment_tag` names, or None for any other id tag."""
+    number = id_tag.removeprefix(PAY_TAG_PREFIX)
+    if number == id_tag or not number.isdigit():
+        return None
+    return int(number)
+
+
 async def intent_for_session(db: AsyncSession, session_id: int) -> PaymentIntent | None:
     return await db.scalar(select(PaymentIntent).where(PaymentIntent.session_id == session_id))
+
+
+async def adopt_by_tag(db: AsyncSession, session: ChargingSession) -> PaymentIntent | None:
+    """Link the paid start whose link was never written to ``session`` (by its id tag).
+
+    Only an unlinked session payment for the same charger and connector qualifies, so an
+    RFID card that happens to be called ``PAY7`` never picks up someone's payment.
+    """
+    payment_id = payment_of_tag(session.id_tag)
+    if payment_id is None:
+        return None
+    intent = await db.get(PaymentIntent, payment_id)
+    if (
+        intent is None
+        or intent.session_id is not None
+        or intent.purpose != PaymentPurpose.SESSION
+        or intent.charger_id != session.charger_id
+        or intent.connector_no != session.connector_no
+    ):
+        return None
+    intent.session_id = session.id
+    if not session.tariff_snapshot:
+        session.tariff_snapshot = dict(intent.tariff_snapshot)
+        session.currency = intent.currency
+    log.warning("payment %s linked to session %s by its id tag", intent.id, session.id)
+    return intent
 
 
 @dataclass(frozen=True)
@@ -116,7 +164,7 @@ async def settle_session(
     call :func:`backend.payments.notify` so the outbox worker captures without waiting.
     Returns None for a session without payment (e.g. an RFID start).
     """
-    intent = await intent_for_session(db, session.id)
+    intent = await intent_for_session(db, session.id) or await adopt_by_tag(db, session)
     if intent is None:
         return None
     if session.status == SessionStatus.FAILED:

@@ -5,6 +5,12 @@ changes and faults of their chargers). Each audience keeps a bounded replay buff
 that reconnects with ``Last-Event-ID`` receives what it missed; if it missed more than the
 buffer holds it gets a ``stream.resync`` event and reloads state.
 
+Memory stays bounded with a thousand sessions running: a driver's replay buffer is short
+(``driver_buffer_size``: a phone that reconnects after a few meter intervals catches up, one
+that was away longer resyncs and reloads, which it must be able to do anyway), and audiences
+nobody listens to are forgotten beyond ``max_idle_channels``, least recently used first (a
+client resuming on a forgotten audience gets a resync rather than silently missing events).
+
 ``EventBus`` is the seam for running several backend processes later (a broker-backed bus
 would implement the same two methods); :class:`InProcessEventBus` is the implementation now.
 """
@@ -12,7 +18,7 @@ would implement the same two methods); :class:`InProcessEventBus` is the impleme
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -49,6 +55,8 @@ class EventBus(Protocol):
 @dataclass
 class _Channel:
     buffer: deque[LiveEvent]
+    since: int
+    """The bus's last event id when this channel was made: it never saw anything older."""
     subscribers: set[asyncio.Queue[LiveEvent]] = field(default_factory=set)
 
 
@@ -59,18 +67,41 @@ class InProcessEventBus:
     and its queue is cleared, rather than holding back everyone else.
     """
 
-    def __init__(self, *, buffer_size: int = 1000, queue_size: int = 1000) -> None:
+    def __init__(
+        self,
+        *,
+        buffer_size: int = 1000,
+        queue_size: int = 1000,
+        driver_buffer_size: int = 100,
+        max_idle_channels: int = 10_000,
+    ) -> None:
         self._buffer_size = buffer_size
+        self._driver_buffer_size = min(driver_buffer_size, buffer_size)
         self._queue_size = queue_size
+        self._max_idle_channels = max_idle_channels
         self._last_id = 0
-        self._channels: dict[Audience, _Channel] = {}
+        self._forgot = False  # whether any audience's history was dropped
+        self._channels: OrderedDict[Audience, _Channel] = OrderedDict()
 
     def _channel(self, audience: Audience) -> _Channel:
         channel = self._channels.get(audience)
         if channel is None:
-            channel = _Channel(buffer=deque(maxlen=self._buffer_size))
+            size = self._driver_buffer_size if audience.kind == "driver" else self._buffer_size
+            channel = _Channel(buffer=deque(maxlen=size), since=self._last_id)
             self._channels[audience] = channel
+            self._forget_idle()
+        else:
+            self._channels.move_to_end(audience)
         return channel
+
+    def _forget_idle(self) -> None:
+        """Drop the least recently used audiences nobody listens to, beyond the limit."""
+        excess = len(self._channels) - self._max_idle_channels
+        if excess <= 0:
+            return
+        for audience in [a for a, c in self._channels.items() if not c.subscribers][:excess]:
+            del self._channels[audience]
+            self._forgot = True
 
     def publish(self, event_type: str, data: dict[str, Any], *audiences: Audience) -> None:
         self._last_id += 1
@@ -101,6 +132,9 @@ class InProcessEventBus:
                     yield _resync(self._last_id)
                 elif oldest is not None and last_event_id < oldest - 1:
                     yield _resync(buffered[-1].id)
+                elif oldest is None and self._forgot and last_event_id < channel.since:
+                    # This audience's history was forgotten while nobody listened.
+                    yield _resync(self._last_id)
                 else:
                     for event in buffered:
                         if event.id > last_event_id:

@@ -114,7 +114,7 @@ async def test_state_survives_a_restart(tmp_path: Path) -> None:
     hold = await first.authorize(
         idempotency_key="s", amount_minor=900, currency="CNY", payment_method="pm_card_ok"
     )
-    assert json.loads(state.read_text())["payments"][hold.ref]["status"] == "authorized"
+    assert sandbox(state_file=state).payments[hold.ref].status == "authorized"
     second = sandbox(state_file=state)
     assert (
         await second.authorize(
@@ -126,3 +126,20 @@ async def test_state_survives_a_restart(tmp_path: Path) -> None:
     assert captured.amount_captured == 400
     third = sandbox(state_file=state)
     assert third.payments[hold.ref].status == "captured"
+
+
+async def test_state_in_the_older_one_object_file_is_still_read(tmp_path: Path) -> None:
+    first = sandbox()
+    hold = await first.authorize(
+        idempotency_key="o", amount_minor=700, currency="CNY", payment_method="pm_card_ok"
+    )
+    state = tmp_path / "sandbox.json"
+    state.write_text(json.dumps(first._dump()))
+    restarted = sandbox(state_file=state)
+    assert restarted.payments[hold.ref].status == "authorized"
+    # The retry of the same call is answered from the restored key, not done twice.
+    again = await restarted.authorize(
+        idempotency_key="o", amount_minor=700, currency="CNY", payment_method="pm_card_ok"
+    )
+    assert again == hold
+    assert len(restarted.payments) == 1

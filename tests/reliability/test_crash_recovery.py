@@ -417,12 +417,6 @@ def _dies_while_starting(backend: BackendProcess) -> type[SimChargePoint]:
     return DiesWhileStarting
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backend defect (payments, H3): a crash between the charger's remote start and "
-    "linking the payment to the session leaves the session unpaid — settle_session finds no "
-    "intent for it and release_orphans later gives the whole hold back; reported to the lead",
-)
 async def test_crash_during_a_paid_start_still_bills_the_session(tmp_path: Path) -> None:
     async with fresh_database_url(tmp_path) as url:
         settings = make_test_settings(

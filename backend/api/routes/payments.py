@@ -1,27 +1,36 @@
 """Paid charging for drivers: the price before start, start with payment, a session's payment
-status, and the provider's webhook endpoint."""
+status, and the provider's webhook endpoint.
+
+The money-moving routes (start, top-up) sign the driver in with a connection of their own that
+is given back at once (:data:`BriefDriver`), not the request-long session: a start waits for
+the card provider and the charger, and holding a pooled connection all that time while the
+start itself needs more ran the pool dry under load (each of N concurrent starts held one and
+waited for another).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from backend.api.auth_deps import AdminStaff, CurrentDriver, CurrentPrincipal
+from backend.api.auth_deps import AdminStaff, CurrentPrincipal, TokenDep, authenticate_briefly
 from backend.api.deps import ContextDep, SessionDep
 from backend.api.params import IdPath
 from backend.api.responses import errors
 from backend.db.models import PaymentMethod
-from backend.errors import NotFound
+from backend.errors import Forbidden, NotFound
 from backend.payments.billing import load_target, start_paid_session
 from backend.payments.config import runtime_of
-from backend.payments.errors import WebhookRejected
+from backend.payments.errors import PaymentsBusy, WebhookRejected
 from backend.payments.idempotency import StoredAnswer, idempotent, request_hash
 from backend.payments.refunds import refund_payment
 from backend.payments.tariff import price_preview
 from backend.payments.views import payment_public, visible_session
 from backend.payments.webhooks import handle_webhook
+from backend.security import Principal
 from backend_client.models import (
     ChargeStartRequest,
     ChargeStartResponse,
@@ -45,10 +54,34 @@ IdempotencyKey = Annotated[
 ]
 
 
+async def brief_driver(ctx: ContextDep, token: TokenDep) -> Principal:
+    """The signed-in driver, looked up with a connection that is returned before the route
+    runs (401 without a valid token, 403 for staff, 503 ``busy`` when no connection is free)."""
+    try:
+        principal = await authenticate_briefly(ctx, token)
+    except PoolTimeout:
+        raise PaymentsBusy(
+            "The server is busy right now; nothing was done. Please retry."
+        ) from None
+    if principal.kind != "driver":
+        raise Forbidden("Only drivers may do this.")
+    return principal
+
+
+BriefDriver = Annotated[Principal, Depends(brief_driver)]
+
+
+def _error_code(body: object) -> str | None:
+    error = body.get("error") if isinstance(body, dict) else None
+    return error.get("code") if isinstance(error, dict) else None
+
+
 def answer(stored: StoredAnswer) -> JSONResponse:
     """The stored (or fresh) answer of an idempotent request as a response."""
-    headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
-    return JSONResponse(stored.body, status_code=stored.status_code, headers=headers)
+    headers = {"Idempotent-Replayed": "true"} if stored.replayed else {}
+    if stored.status_code == 503 and _error_code(stored.body) == PaymentsBusy.code:
+        headers["Retry-After"] = str(PaymentsBusy.retry_after)
+    return JSONResponse(stored.body, status_code=stored.status_code, headers=headers or None)
 
 
 @router.get("/charge/quote", response_model=PriceQuote, responses=errors(404, 409, auth=False))
@@ -95,7 +128,7 @@ async def quote(
 )
 async def start_charging(
     ctx: ContextDep,
-    principal: CurrentDriver,
+    principal: BriefDriver,
     body: ChargeStartRequest,
     request: Request,
     idempotency_key: IdempotencyKey = None,

@@ -1,4 +1,8 @@
-"""A driver's prepaid wallet: balance, statement, top-ups by card."""
+"""A driver's prepaid wallet: balance, statement, top-ups by card.
+
+Every route reads and writes through its own short sessions, so the driver is signed in with
+:data:`~backend.api.routes.payments.BriefDriver` (no request-long connection held).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from backend.api.auth_deps import CurrentDriver
 from backend.api.deps import ContextDep
 from backend.api.params import LimitQuery, OffsetQuery
 from backend.api.responses import errors
-from backend.api.routes.payments import IdempotencyKey, answer
+from backend.api.routes.payments import BriefDriver, IdempotencyKey, answer
 from backend.db.models import PaymentStatus
 from backend.payments.idempotency import idempotent, request_hash
 from backend.payments.views import payment_public
@@ -25,7 +28,7 @@ CurrencyQuery = Annotated[str, Query(pattern=r"^[A-Z]{3}$", examples=["CNY"])]
 
 @router.get("", response_model=WalletPublic, responses=errors())
 async def get_wallet(
-    ctx: ContextDep, principal: CurrentDriver, currency: CurrencyQuery = "CNY"
+    ctx: ContextDep, principal: BriefDriver, currency: CurrencyQuery = "CNY"
 ) -> WalletPublic:
     """Spendable balance and what running sessions hold."""
     return await wallet_view(ctx, principal.id, currency)
@@ -34,7 +37,7 @@ async def get_wallet(
 @router.get("/entries", response_model=Page[WalletEntryPublic], responses=errors())
 async def list_entries(
     ctx: ContextDep,
-    principal: CurrentDriver,
+    principal: BriefDriver,
     currency: CurrencyQuery = "CNY",
     limit: LimitQuery = 50,
     offset: OffsetQuery = 0,
@@ -51,7 +54,7 @@ async def list_entries(
 )
 async def create_topup(
     ctx: ContextDep,
-    principal: CurrentDriver,
+    principal: BriefDriver,
     body: TopUpRequest,
     request: Request,
     idempotency_key: IdempotencyKey = None,
