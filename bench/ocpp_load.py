@@ -622,14 +622,17 @@ def table(results: list[TargetResult], args: argparse.Namespace) -> str:
     if real and not real.errors:
         ratios = []
         if bare and not bare.errors and bare.msg_rate:
+            met = "met" if real.msg_rate >= 1.5 * bare.msg_rate else "NOT met"
             ratios.append(
-                f"backend/bare throughput **{real.msg_rate / bare.msg_rate:.2f}×** (goal ≥ 1.5×; "
+                f"backend/bare throughput **{real.msg_rate / bare.msg_rate:.2f}×** (goal ≥ 1.5×, "
+                f"{met}; "
                 f"by server CPU per message, the load-independent figure: "
                 f"{bare.cpu_us_per_msg / real.cpu_us_per_msg:.2f}×)"
             )
         if echo and not echo.errors and echo.msg_rate:
+            met = "met" if real.msg_rate >= 0.5 * echo.msg_rate else "NOT met"
             ratios.append(
-                f"backend/echo **{real.msg_rate / echo.msg_rate:.2f}×** (goal ≥ 0.5×; by CPU "
+                f"backend/echo **{real.msg_rate / echo.msg_rate:.2f}×** (goal ≥ 0.5×, {met}; by CPU "
                 f"{echo.cpu_us_per_msg / real.cpu_us_per_msg:.2f}×)"
             )
             if asgi and not asgi.errors and asgi.msg_rate:
@@ -648,10 +651,20 @@ def table(results: list[TargetResult], args: argparse.Namespace) -> str:
                 f"Where the backend's time goes: of its {real.cpu_us_per_msg:.0f} µs of CPU per "
                 f"MeterValues, uvicorn's websocket transport is about {asgi.cpu_us_per_msg:.0f} µs "
                 f"(the ASGI echo); the other {real.cpu_us_per_msg - asgi.cpu_us_per_msg:.0f} µs "
-                "are the OCPP frame check and schema validation (~30 µs, fastjsonschema) and, "
-                "mostly, persistence: the batched INSERT of the sample and UPDATE of the "
-                "session's live figures and running cost through SQLAlchemy asyncio/aiosqlite "
-                "(several thread hand-offs per statement), and the live event."
+                "are the OCPP side and persistence. Measured on this box (thread CPU time inside "
+                "the server under this load, and micro-benchmarks at quiet moments): the batched "
+                "SQLite work ~57 µs per sample on the database thread (read the sessions, "
+                "executemany INSERT and UPDATE; one hand-off per batch of ~50, "
+                "`backend.ocpp.meters`), of which ~24 µs is the running cost "
+                "(`backend.payments.tariff.running_cost`, on the cached parsed snapshot); the "
+                "live event to driver and operator ~14 µs (`session_public`, pydantic, event "
+                "bus); schema check ~6 µs (fastjsonschema), frame decode ~2 µs, measurand "
+                "parsing ~3–5 µs; the rest is asyncio plumbing (an ack waits on its batch's "
+                "commit) and the commit itself. That is the wall for the echo goal in one "
+                "Python process: 0.5× the echo allows about twice its CPU per message, and "
+                "transport + running cost + event + frame checks alone take ~80 µs of that "
+                "before the sample is stored. Beyond it: incremental running cost (payments' "
+                "tariff engine), a transport cheaper than uvicorn's, or more processes."
             )
             lines.append("")
     return "\n".join(lines) + "\n"

@@ -46,11 +46,12 @@ from backend.ocpp.dispatch import TokenBucket
 from backend.ocpp.frames import Schemas
 from backend.ocpp.handlers import CentralSystemChargePoint
 from backend.ocpp.handshake import handshake_deadline_protocol
+from backend.ocpp.meters import MeterBatcher
 from backend.ocpp.registry import CallRouter, InProcessRegistry
 from backend.ocpp.transport import StarletteConnection
 from backend.services import ocpp_chargers
 from backend.services.ocpp_chargers import ChargerRef
-from backend.services.ocpp_writes import Batcher, GroupWriter, MeterBatcher, writer_for
+from backend.services.ocpp_writes import Batcher, GroupWriter, writer_for
 from backend.settings import Settings
 
 LOG = logging.getLogger(__name__)

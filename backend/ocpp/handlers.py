@@ -19,10 +19,11 @@ from backend import payments
 from backend.context import AppContext
 from backend.ocpp.dispatch import FrameLoop, Handler, TokenBucket
 from backend.ocpp.frames import Schemas
+from backend.ocpp.meters import MeterBatcher
 from backend.ocpp.transport import StarletteConnection
 from backend.services import charging, ocpp_chargers, ocpp_meter
 from backend.services.ocpp_chargers import ChargerRef, Writer
-from backend.services.ocpp_writes import Batcher, MeterBatcher
+from backend.services.ocpp_writes import Batcher
 
 DATA_TRANSFER_VENDOR = "com.chargepile"
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -40,7 +40,7 @@ from backend.db.models import (
     Tariff,
 )
 from backend.payments.settlement import settle_session
-from backend.payments.tariff import EnergyPoint, running_cost, snapshot_tariff
+from backend.payments.tariff import EnergyPoint, TariffSnapshot, running_cost, snapshot_tariff
 from backend.services.events import Audience, EventBus
 from backend.services.ocpp_chargers import ChargerRef, SessionFactory, Writer
 from backend.services.ocpp_meter import ParsedSample, parse_meter_value
@@ -308,15 +308,39 @@ async def store_samples(
     await session.execute(stmt, rows)
 
 
-def _apply_costs(row: ChargingSession, now: datetime, points: list[EnergyPoint]) -> None:
-    if not row.tariff_snapshot:
+def _apply_costs(
+    row: ChargingSession | LiveFigures,
+    now: datetime,
+    points: list[EnergyPoint],
+    tariff: TariffSnapshot | dict[str, Any],
+) -> None:
+    if not tariff:
         return
-    cost = running_cost(row.tariff_snapshot, points, row.started_at, now, row.idle_since)
+    cost = running_cost(tariff, points, row.started_at, now, row.idle_since)
     row.energy_cost_minor = cost.energy_minor
     row.time_cost_minor = cost.time_minor
     row.idle_cost_minor = cost.idle_minor
     row.idle_seconds = cost.idle_seconds
     row.cost_minor = cost.total_minor
+
+
+class LiveFigures(Protocol):
+    """What :func:`apply_meter_update` reads and moves: a session row, or the meter batcher's
+    plain copy of one (``backend.ocpp.meters``, which skips the ORM on SQLite)."""
+
+    status: str
+    meter_start_wh: int
+    started_at: datetime
+    idle_since: datetime | None
+    energy_wh: int
+    energy_cost_minor: int
+    time_cost_minor: int
+    idle_cost_minor: int
+    idle_seconds: int
+    cost_minor: int
+    last_power_w: float
+    last_soc: int | None
+    updated_at: datetime
 
 
 LIVE_COLUMNS = (
@@ -333,11 +357,18 @@ LIVE_COLUMNS = (
 """The columns :func:`apply_meter_update` may change (written in bulk by the meter batcher)."""
 
 
-def apply_meter_update(row: ChargingSession, parsed: Sequence[ParsedSample], now: datetime) -> bool:
+def apply_meter_update(
+    row: ChargingSession | LiveFigures,
+    parsed: Sequence[ParsedSample],
+    now: datetime,
+    tariff: TariffSnapshot | dict[str, Any] | None = None,
+) -> bool:
     """Move a session's live figures (energy, power, SoC, running cost) to its newest sample.
 
     Samples older than what the session already shows (a re-sent MeterValues) change nothing:
-    the energy register only moves forward. Returns whether anything changed.
+    the energy register only moves forward. Returns whether anything changed. ``tariff`` is the
+    session's snapshot already parsed (the meter batcher caches it per session, so a sample
+    does not re-parse it); by default the row's stored ``tariff_snapshot``.
     """
     latest = max(parsed, key=lambda s: s.at, default=None)
     if row.status != SessionStatus.ACTIVE or latest is None:
@@ -355,7 +386,9 @@ def apply_meter_update(row: ChargingSession, parsed: Sequence[ParsedSample], now
                 EnergyPoint(latest.at, energy),
             ]
             row.energy_wh = energy
-            _apply_costs(row, max(latest.at, row.started_at), points)
+            if tariff is None:
+                tariff = row.tariff_snapshot if isinstance(row, ChargingSession) else {}
+            _apply_costs(row, max(latest.at, row.started_at), points, tariff)
     if latest.power_w is not None:
         row.last_power_w = latest.power_w
     if latest.soc is not None:
@@ -376,8 +409,8 @@ async def meter_values(
 ) -> None:
     """Persist every sample of a transaction; move the session's live figures forward.
 
-    (The central system batches these through :class:`backend.services.ocpp_writes.MeterBatcher`;
-    this is the one-message path.)
+    (The central system batches these through :class:`backend.ocpp.meters.MeterBatcher`; this
+    is the one-message path, used while the batcher is not running.)
     """
     if transaction_id is None:
         return  # connector-level readings outside a transaction are not kept
@@ -445,7 +478,7 @@ async def stop_transaction(
             if wh is not None and at <= row.stopped_at
         ]
         points.append(EnergyPoint(row.stopped_at, row.energy_wh))
-        _apply_costs(row, row.stopped_at, points)
+        _apply_costs(row, row.stopped_at, points, row.tariff_snapshot)
         # Paid sessions: capture from the hold under the intent's tariff snapshot.
         await settle_session(session, row, now=now, events=events)
         return info, row
@@ -471,6 +504,7 @@ __all__ = [
     "LIVE_COLUMNS",
     "PENDING_START_TTL",
     "IdTagInfo",
+    "LiveFigures",
     "ParsedSample",
     "app_id_tag",
     "apply_meter_update",

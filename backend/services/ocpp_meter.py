@@ -28,30 +28,42 @@ class ParsedSample:
 
 
 _SCALE = {"Wh": 1.0, "kWh": 1000.0, "W": 1.0, "kW": 1000.0, "A": 1.0, "V": 1.0, "Percent": 1.0}
+_ENERGY = "Energy.Active.Import.Register"
+# measurand → how a meter's phases combine when it reports no unphased total: energy and
+# power of a three-phase meter are the sum of the phases (CitrineOS #123 counted only unphased
+# values and lost the energy); current, voltage and SoC take the highest.
+_KEPT = {
+    _ENERGY: True,
+    "Power.Active.Import": True,
+    "Current.Import": False,
+    "Voltage": False,
+    "SoC": False,
+}
 
 
-def _reading(sampled: Sequence[Mapping[str, Any]], measurand: str, *, combine: str) -> float | None:
-    """One value for ``measurand``: the unphased reading, else the phases summed or maxed."""
-    unphased: float | None = None
-    phases: list[float] = []
+def _readings(sampled: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """One value per kept measurand: the (last) unphased reading, else the phases combined.
+
+    One pass over the sampled values (this runs for every sample the central system stores).
+    """
+    unphased: dict[str, float] = {}
+    phases: dict[str, list[float]] = {}
     for sv in sampled:
-        if sv.get("measurand", "Energy.Active.Import.Register") != measurand:
+        measurand = sv.get("measurand", _ENERGY)
+        if measurand not in _KEPT:
             continue
         try:
             value = float(sv["value"]) * _SCALE.get(str(sv.get("unit") or ""), 1.0)
         except (KeyError, TypeError, ValueError):
             continue
         if sv.get("phase") is None:
-            unphased = value
+            unphased[measurand] = value
         else:
-            phases.append(value)
-    if unphased is not None:
-        return unphased
-    if not phases:
-        return None
-    # Energy and power of a three-phase meter without a total are the sum of the phases
-    # (CitrineOS #123 counted only unphased values and lost the energy).
-    return sum(phases) if combine == "sum" else max(phases)
+            phases.setdefault(measurand, []).append(value)
+    for measurand, values in phases.items():
+        if measurand not in unphased:
+            unphased[measurand] = sum(values) if _KEPT[measurand] else max(values)
+    return unphased
 
 
 def parse_meter_value(element: Mapping[str, Any], fallback: datetime) -> ParsedSample:
@@ -61,17 +73,15 @@ def parse_meter_value(element: Mapping[str, Any], fallback: datetime) -> ParsedS
     sampled: list[dict[str, Any]] = list(
         element.get("sampledValue") or element.get("sampled_value") or []
     )
-    energy = _reading(sampled, "Energy.Active.Import.Register", combine="sum")
-    power = _reading(sampled, "Power.Active.Import", combine="sum")
-    current = _reading(sampled, "Current.Import", combine="max")
-    voltage = _reading(sampled, "Voltage", combine="max")
-    soc = _reading(sampled, "SoC", combine="max")
+    found = _readings(sampled)
+    energy = found.get(_ENERGY)
+    soc = found.get("SoC")
     return ParsedSample(
         at=parse_time(element.get("timestamp")) or fallback,
         energy_wh=round(energy) if energy is not None else None,
-        power_w=power,
-        current_a=current,
-        voltage_v=voltage,
+        power_w=found.get("Power.Active.Import"),
+        current_a=found.get("Current.Import"),
+        voltage_v=found.get("Voltage"),
         soc=round(soc) if soc is not None else None,
         raw=sampled,
     )

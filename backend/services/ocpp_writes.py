@@ -12,9 +12,8 @@ once — one fsync, a handful of thread hops, no lock fights. If any unit fails,
 rolled back and each unit re-run in its own transaction, so one bad message never costs another
 charger its write. Callers get their result only after the commit, and publish events then.
 
-:class:`MeterBatcher` goes one step further for MeterValues, the bulk of the traffic: all
-samples of a batch are inserted with one executemany INSERT, and the sessions' live figures
-updated with one executemany UPDATE.
+:class:`backend.ocpp.meters.MeterBatcher` goes one step further for MeterValues, the bulk of
+the traffic: a whole batch of samples is one unit of work here.
 
 PostgreSQL handles concurrent writers itself; there :class:`DirectWriter` (a transaction per
 unit) is used.
@@ -24,24 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.db.models import ChargingSession
-from backend.services.charging import (
-    LIVE_COLUMNS,
-    apply_meter_update,
-    publish_session,
-    store_samples,
-)
-from backend.services.events import EventBus
-from backend.services.ocpp_chargers import ChargerRef, SessionFactory, Writer
-from backend.services.ocpp_meter import ParsedSample, parse_meter_value
+from backend.services.ocpp_chargers import SessionFactory
 
 LOG = logging.getLogger(__name__)
 
@@ -194,128 +182,4 @@ def writer_for(sessions: SessionFactory, *, sqlite: bool) -> GroupWriter | Direc
     return GroupWriter(sessions) if sqlite else DirectWriter(sessions)
 
 
-_SESSIONS = cast(Table, ChargingSession.__table__)
-_LIVE_UPDATE = (
-    update(_SESSIONS)
-    .where(_SESSIONS.c.id == bindparam("row_id"))
-    .values({c: bindparam(f"v_{c}") for c in LIVE_COLUMNS})
-)
-
-
-@dataclass(slots=True)
-class _Job:
-    ref: ChargerRef
-    transaction_id: int
-    parsed: list[ParsedSample]
-    future: asyncio.Future[None]
-
-
-class MeterBatcher:
-    """MeterValues of many chargers stored with one INSERT and one UPDATE per batch.
-
-    :meth:`run` must be running (the gateway's lifecycle); it hands each batch to the writer.
-    """
-
-    def __init__(
-        self,
-        writer: Writer,
-        events: EventBus,
-        *,
-        clock: Callable[[], datetime],
-        max_batch: int = 500,
-    ) -> None:
-        self._writer = writer
-        self._events = events
-        self._clock = clock
-        self._max_batch = max_batch
-        self._queue: asyncio.Queue[_Job] = asyncio.Queue()
-        self.running = False
-
-    async def submit(
-        self,
-        ref: ChargerRef,
-        *,
-        transaction_id: int | None,
-        meter_value: Sequence[Mapping[str, Any]],
-        now: datetime,
-    ) -> None:
-        """Store the samples; returns once they are committed (raises if the write failed)."""
-        if transaction_id is None:
-            return  # readings outside a transaction are not kept
-        parsed = [parse_meter_value(element, now) for element in meter_value]
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Job(ref, transaction_id, parsed, future))
-        await future
-
-    async def run(self) -> None:
-        self.running = True
-        try:
-            while True:
-                batch = [await self._queue.get()]
-                while len(batch) < self._max_batch and not self._queue.empty():
-                    batch.append(self._queue.get_nowait())
-                await self._flush(batch)
-        finally:
-            self.running = False
-            while not self._queue.empty():
-                job = self._queue.get_nowait()
-                if not job.future.done():
-                    job.future.set_exception(RuntimeError("central system shutting down"))
-
-    async def _flush(self, batch: list[_Job]) -> None:
-        now = self._clock()
-
-        async def work(session: AsyncSession) -> dict[int, tuple[ChargerRef, ChargingSession]]:
-            ids = {job.transaction_id for job in batch}
-            rows = {
-                row.id: row
-                for row in (
-                    await session.scalars(
-                        select(ChargingSession).where(ChargingSession.id.in_(ids))
-                    )
-                ).all()
-            }
-            # The sessions' live figures are written below with one executemany UPDATE, not
-            # by the ORM's unit of work (a statement per row and its bookkeeping): detach them.
-            # (Another unit of the same group commit may have changed one of these rows; the
-            # query above autoflushed that first, and later units load the row afresh.)
-            for row in rows.values():
-                session.expunge(row)
-            valid = [
-                job
-                for job in batch
-                if (found := rows.get(job.transaction_id)) is not None
-                and found.charger_id == job.ref.id
-            ]
-            await store_samples(session, [(job.transaction_id, job.parsed) for job in valid])
-            changed: dict[int, tuple[ChargerRef, ChargingSession]] = {}
-            for job in valid:
-                live = rows[job.transaction_id]
-                if apply_meter_update(live, job.parsed, now):
-                    changed[live.id] = (job.ref, live)
-            if changed:
-                await session.execute(
-                    _LIVE_UPDATE,
-                    [
-                        {"row_id": row.id, **{f"v_{c}": getattr(row, c) for c in LIVE_COLUMNS}}
-                        for _, row in changed.values()
-                    ],
-                )
-            return changed
-
-        try:
-            changed = await self._writer.write(work)
-        except Exception as exc:
-            LOG.exception("storing %d MeterValues failed", len(batch))
-            for job in batch:
-                if not job.future.done():
-                    job.future.set_exception(exc)
-            return
-        for job in batch:
-            if not job.future.done():
-                job.future.set_result(None)
-        for ref, row in changed.values():
-            publish_session(self._events, "session.updated", ref, row)
-
-
-__all__ = ["Batcher", "DirectWriter", "GroupWriter", "MeterBatcher", "writer_for"]
+__all__ = ["Batcher", "DirectWriter", "GroupWriter", "writer_for"]
