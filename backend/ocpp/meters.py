@@ -37,15 +37,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.db.models import ChargingSession, MeterSample
 from backend.payments.errors import TariffError
 from backend.payments.tariff import TariffSnapshot
-from backend.services.charging import (
-    LIVE_COLUMNS,
-    apply_meter_update,
-    publish_session,
-    store_samples,
-)
+from backend.services.charging import publish_session
 from backend.services.events import EventBus
 from backend.services.ocpp_chargers import ChargerRef, Writer
 from backend.services.ocpp_meter import ParsedSample, parse_meter_value
+from backend.services.session_figures import LIVE_COLUMNS, apply_meter_update, store_samples
 
 LOG = logging.getLogger(__name__)
 
@@ -111,7 +107,7 @@ class LiveSession:
     """The columns of a session the meter path reads, moves and publishes, without the ORM.
 
     Field names are the :class:`ChargingSession` column names: it satisfies
-    :class:`backend.services.charging.LiveFigures` and what ``session_public`` reads.
+    :class:`backend.services.session_figures.LiveFigures` and what ``session_public`` reads.
     """
 
     id: int
