@@ -18,6 +18,7 @@ from backend.context import AppContext
 from backend.db.engine import create_engine, create_session_factory
 from backend.ocpp import mount_ocpp, ocpp_lifecycle
 from backend.payments.outbox import payments_lifecycle
+from backend.security import redact_credentials_in_logs
 from backend.services.events import InProcessEventBus
 from backend.settings import Settings
 
@@ -47,6 +48,7 @@ def create_app(
             events=InProcessEventBus(buffer_size=settings.event_buffer_size),
         )
     ctx = context
+    redact_credentials_in_logs()  # chargers' Basic-auth headers must not reach DEBUG logs
     services: list[Lifecycle] = [*_builtin_lifecycles(), *(lifecycles or [])]
 
     @asynccontextmanager

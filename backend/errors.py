@@ -11,6 +11,7 @@ so clients can show a precise message.
     ├── Conflict            409  (state forbids it: connector busy, duplicate code, ...)
     ├── Invalid             422  (a field is wrong in a way only the service can tell)
     ├── TooManyRequests     429  (login throttling, rate limits)
+    ├── DatabaseUnavailable 503  (database unreachable, connection lost, or locked: retry)
     └── ChargerUnavailable  503/504/409 (charger offline, timed out, or rejected the call)
 """
 
@@ -74,6 +75,21 @@ class TooManyRequests(DomainError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot serve right now (server down, connection lost, file locked).
+
+    Raised by the HTTP error mapping for driver-level failures, so clients see a retryable
+    503 with ``Retry-After`` instead of a 500 bug report.
+    """
+
+    status_code = 503
+    code = "database_unavailable"
+    retry_after = 2
+
+    def __init__(self, message: str = "The database is unavailable; retry shortly.") -> None:
+        super().__init__(message)
 
 
 class ChargerUnavailable(DomainError):

@@ -1,12 +1,15 @@
 """Credentials: password hashes, access tokens, rotating refresh tokens, login throttling and
 charger OCPP passwords.
 
-- People's passwords are hashed with argon2 (slow on purpose), always off the event loop.
+- People's passwords are hashed with argon2 (slow on purpose), always off the event loop;
+  the cost comes from the settings (:class:`PasswordHashing`, one per app).
 - Access tokens are short-lived HS256 JWTs; they are not stored, so they cannot be revoked —
   which is why they live minutes, not days.
 - Refresh tokens are random strings stored only as SHA-256 hashes, single-use and chained in
   a family: presenting an already-used token means it was copied, so the whole family is
   revoked and the user signs in again (OAuth 2.0 Security BCP, refresh token rotation).
+- Credentials never reach the logs: handshake traces of websockets (which uvicorn emits at
+  DEBUG, headers included) have their ``Authorization`` values blanked.
 - Charger passwords are random machine secrets checked on every websocket (re)connect, so a
   fast salted SHA-256 is used: a reconnect storm must not cost seconds of CPU per charger.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 import uuid
@@ -37,7 +41,9 @@ from backend.settings import Settings
 
 __all__ = [
     "LoginThrottle",
+    "PasswordHashing",
     "Principal",
+    "RedactCredentials",
     "decode_access_token",
     "hash_charger_password",
     "hash_password",
@@ -45,17 +51,15 @@ __all__ = [
     "issue_token_pair",
     "login_throttle",
     "new_charger_password",
+    "password_hashing",
+    "redact_credentials_in_logs",
     "revoke_refresh_family",
     "rotate_refresh_token",
     "verify_charger_password",
     "verify_password",
 ]
 
-_HASHER = PasswordHasher()  # immutable parameters object, not state
 _ALGORITHM = "HS256"
-# A hash to verify against when the account does not exist, so an unknown e-mail costs the
-# same time as a wrong password and response times do not reveal which accounts exist.
-_DUMMY_HASH = _HASHER.hash("chargepile-no-such-account")
 
 
 @dataclass(frozen=True)
@@ -91,18 +95,66 @@ class Principal:
 # --- people's passwords ------------------------------------------------------------------
 
 
-async def hash_password(password: str) -> str:
-    """An argon2id hash of ``password`` (computed in a worker thread)."""
-    return await asyncio.to_thread(_HASHER.hash, password)
+@dataclass(frozen=True)
+class PasswordHashing:
+    """The argon2 parameters one app hashes with, plus a dummy hash made with them.
+
+    The dummy hash is what an unknown e-mail is verified against, so it costs the same time as
+    a wrong password and response times do not reveal which accounts exist.
+    """
+
+    hasher: PasswordHasher
+    dummy_hash: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PasswordHashing:
+        """Build (blocking: computes one hash) from the ``password_hash_*`` settings."""
+        hasher = PasswordHasher(
+            time_cost=settings.password_hash_time_cost,
+            memory_cost=settings.password_hash_memory_cost,
+            parallelism=settings.password_hash_parallelism,
+        )
+        return cls(hasher, hasher.hash("chargepile-no-such-account"))
 
 
-async def verify_password(password: str, stored: str | None) -> bool:
-    """Whether ``password`` matches ``stored``; with ``stored=None`` it spends the same time
-    and returns False (unknown account)."""
+async def password_hashing(ctx: AppContext) -> PasswordHashing:
+    """The app's :class:`PasswordHashing`, built on first use and kept in ``ctx.extensions``."""
+    key = __name__ + ".password_hashing"
+    found = ctx.extensions.get(key)
+    if isinstance(found, PasswordHashing):
+        return found
+    hashing = await asyncio.to_thread(PasswordHashing.from_settings, ctx.settings)
+    ctx.extensions[key] = hashing
+    return hashing
+
+
+async def hash_password(password: str, hashing: PasswordHashing | None = None) -> str:
+    """An argon2id hash of ``password`` (computed in a worker thread).
+
+    Without ``hashing`` the production cost (argon2-cffi's defaults) is used.
+    """
+    hasher = hashing.hasher if hashing is not None else PasswordHasher()
+    return await asyncio.to_thread(hasher.hash, password)
+
+
+async def verify_password(
+    password: str, stored: str | None, hashing: PasswordHashing | None = None
+) -> bool:
+    """Whether ``password`` matches ``stored`` (a hash of any argon2 cost); with
+    ``stored=None`` it spends the time of a check against ``hashing``'s dummy hash and
+    returns False (unknown account)."""
 
     def check() -> bool:
+        if stored is None:
+            if hashing is None:
+                PasswordHasher().hash(password)  # same work as a production-cost check
+                return False
+            candidate = hashing.dummy_hash
+        else:
+            candidate = stored
+        verifier = hashing.hasher if hashing is not None else PasswordHasher()
         try:
-            return _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+            return verifier.verify(candidate, password) and stored is not None
         except (VerificationError, InvalidHashError):
             return False
 
@@ -267,40 +319,53 @@ async def find_refresh_token(session: AsyncSession, token: str) -> RefreshToken 
 
 @dataclass
 class LoginThrottle:
-    """Failed sign-ins per (e-mail, client IP) in a sliding window.
+    """Failed sign-ins in a sliding window, counted three ways.
 
-    After ``attempts`` failures within ``window`` seconds further attempts are refused with
-    429 until the oldest failure leaves the window; a successful sign-in clears the key.
-    Memory is bounded: keys whose failures all expired are dropped as new failures arrive.
+    - per (e-mail, client IP): ``attempts`` failures lock that pair out — someone guessing
+      one account's password from one place;
+    - per client IP, over all e-mails: ``spread_attempts`` — one client spraying many accounts;
+    - per e-mail, over all clients: ``spread_attempts`` — many clients (a botnet) on one account.
+
+    ``spread_attempts`` is larger so that a shared NAT or a victim's own typos do not lock
+    everyone out at once. A locked key answers 429 until its oldest failure leaves the window;
+    a successful sign-in clears its (e-mail, IP) pair only, so a correct guess does not wipe a
+    spraying client's record. Memory is bounded: expired keys are dropped as failures arrive.
     """
 
     attempts: int
     window: float
+    spread_attempts: int = 0  # 0: four times ``attempts``
     clock: Any = time.monotonic
     _failures: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
 
+    def _keys(self, email: str, ip: str) -> list[tuple[tuple[str, str], int]]:
+        spread = self.spread_attempts or 4 * self.attempts
+        return [((email, ip), self.attempts), (("", ip), spread), ((email, ""), spread)]
+
     def check(self, email: str, ip: str) -> None:
-        """Raise :class:`TooManyRequests` when this key is locked out."""
-        failures = self._failures.get((email, ip))
-        if not failures:
-            return
+        """Raise :class:`TooManyRequests` when any key of this attempt is locked out."""
         now = self.clock()
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        if len(failures) >= self.attempts:
-            retry_after = max(1, int(failures[0] + self.window - now + 0.999))
-            raise TooManyRequests(
-                "Too many failed sign-in attempts; try again later.", retry_after=retry_after
-            )
+        for key, limit in self._keys(email.lower(), ip):
+            failures = self._failures.get(key)
+            if not failures:
+                continue
+            while failures and failures[0] <= now - self.window:
+                failures.popleft()
+            if len(failures) >= limit:
+                retry_after = max(1, int(failures[0] + self.window - now + 0.999))
+                raise TooManyRequests(
+                    "Too many failed sign-in attempts; try again later.", retry_after=retry_after
+                )
 
     def failed(self, email: str, ip: str) -> None:
         now = self.clock()
-        if len(self._failures) > 10_000:
+        if len(self._failures) > 30_000:
             self._prune(now)
-        self._failures.setdefault((email, ip), deque(maxlen=self.attempts)).append(now)
+        for key, limit in self._keys(email.lower(), ip):
+            self._failures.setdefault(key, deque(maxlen=limit)).append(now)
 
     def succeeded(self, email: str, ip: str) -> None:
-        self._failures.pop((email, ip), None)
+        self._failures.pop((email.lower(), ip), None)
 
     def _prune(self, now: float) -> None:
         for key in [k for k, v in self._failures.items() if not v or v[-1] <= now - self.window]:
@@ -317,3 +382,36 @@ def login_throttle(ctx: AppContext) -> LoginThrottle:
         )
         ctx.extensions[__name__ + ".throttle"] = throttle
     return throttle
+
+
+# --- credentials in logs -----------------------------------------------------------------
+
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+# websockets traces each handshake header as ``logger.debug("< %s: %s", name, value)``;
+# uvicorn hands it its "uvicorn.error" logger, standalone websockets uses its own.
+CREDENTIAL_TRACING_LOGGERS = ("uvicorn.error", "websockets.server", "websockets.protocol")
+
+
+class RedactCredentials(logging.Filter):
+    """Blanks the value of credential headers in header-trace records (``"%s: %s"`` with the
+    header name first), e.g. a charger's ``Authorization: Basic ...`` at the OCPP handshake."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if (
+            isinstance(args, tuple)
+            and len(args) == 2
+            and isinstance(args[0], str)
+            and args[0].lower() in _SECRET_HEADERS
+        ):
+            record.args = (args[0], "[redacted]")
+        return True
+
+
+def redact_credentials_in_logs() -> None:
+    """Install :class:`RedactCredentials` on the loggers that trace handshake headers
+    (idempotent; logging configuration is process-wide by nature)."""
+    for name in CREDENTIAL_TRACING_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactCredentials) for f in logger.filters):
+            logger.addFilter(RedactCredentials())

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Driver, StaffRole, StaffUser
 from backend.errors import Conflict, Forbidden, Invalid, NotFound
-from backend.security import Principal, hash_password, verify_password
+from backend.security import PasswordHashing, Principal, hash_password, verify_password
 from backend.services import audit
 from backend.services.scope import flush_unique, owned, require_admin, taken
 from backend_client.models import (
@@ -70,7 +70,11 @@ async def get_staff(session: AsyncSession, *, principal: Principal, staff_id: in
 
 
 async def create_staff(
-    session: AsyncSession, *, principal: Principal, data: StaffCreate
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    data: StaffCreate,
+    hashing: PasswordHashing | None = None,
 ) -> StaffPublic:
     """Add a staff member to the admin's operator. E-mails are unique across all operators."""
     operator_id = require_admin(principal)
@@ -80,7 +84,7 @@ async def create_staff(
         operator_id=operator_id,
         email=data.email,
         full_name=data.full_name,
-        password_hash=await hash_password(data.password),
+        password_hash=await hash_password(data.password, hashing),
         role=StaffRole(data.role.value),
     )
     session.add(staff)
@@ -98,7 +102,12 @@ async def create_staff(
 
 
 async def update_staff(
-    session: AsyncSession, *, principal: Principal, staff_id: int, data: StaffUpdate
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    staff_id: int,
+    data: StaffUpdate,
+    hashing: PasswordHashing | None = None,
 ) -> StaffPublic:
     """Change a staff member. An admin cannot demote or deactivate themselves (so an operator
     always keeps at least the admin doing the change)."""
@@ -114,7 +123,7 @@ async def update_staff(
             raise Invalid(f"{name} may not be null.", field_name=f"body.{name}")
         setattr(staff, name, StaffRole(value.value) if name == "role" else value)
     if data.password is not None:
-        staff.password_hash = await hash_password(data.password)
+        staff.password_hash = await hash_password(data.password, hashing)
     audit.record(
         session,
         principal=principal,
@@ -130,7 +139,9 @@ async def update_staff(
 # --- drivers -----------------------------------------------------------------------------
 
 
-async def sign_up_driver(session: AsyncSession, *, data: DriverSignUp) -> DriverProfile:
+async def sign_up_driver(
+    session: AsyncSession, *, data: DriverSignUp, hashing: PasswordHashing | None = None
+) -> DriverProfile:
     """Create a driver account."""
     if await session.scalar(select(Driver.id).where(Driver.email == data.email)):
         raise Conflict("An account with this e-mail already exists.", fields=taken("email"))
@@ -139,7 +150,7 @@ async def sign_up_driver(session: AsyncSession, *, data: DriverSignUp) -> Driver
         full_name=data.full_name,
         phone=data.phone,
         locale=data.locale,
-        password_hash=await hash_password(data.password),
+        password_hash=await hash_password(data.password, hashing),
     )
     session.add(driver)
     await flush_unique(session, "email", "An account with this e-mail already exists.")
@@ -152,7 +163,11 @@ async def get_driver_profile(session: AsyncSession, *, principal: Principal) -> 
 
 
 async def update_driver_profile(
-    session: AsyncSession, *, principal: Principal, data: DriverProfileUpdate
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    data: DriverProfileUpdate,
+    hashing: PasswordHashing | None = None,
 ) -> DriverProfile:
     """Change the driver's own profile; a password change needs the current password."""
     driver = await _own_driver(session, principal)
@@ -162,10 +177,10 @@ async def update_driver_profile(
             raise Invalid(f"{name} may not be null.", field_name=f"body.{name}")
     if data.password is not None:
         if not data.current_password or not await verify_password(
-            data.current_password, driver.password_hash
+            data.current_password, driver.password_hash, hashing
         ):
             raise Invalid("The current password is wrong.", field_name="body.current_password")
-        driver.password_hash = await hash_password(data.password)
+        driver.password_hash = await hash_password(data.password, hashing)
     for name, value in changes.items():
         setattr(driver, name, value)
     await session.commit()

@@ -18,6 +18,7 @@ from backend.security import (
     find_refresh_token,
     issue_token_pair,
     login_throttle,
+    password_hashing,
     revoke_refresh_family,
     rotate_refresh_token,
     verify_password,
@@ -43,18 +44,20 @@ async def login(
     kind: PrincipalKind,
     client_ip: str,
 ) -> TokenPair:
-    """Check the password and issue a token pair; throttled per (e-mail, client IP)."""
+    """Check the password and issue a token pair; throttled per (e-mail, client IP), per
+    client IP and per e-mail (:class:`backend.security.LoginThrottle`)."""
     throttle = login_throttle(ctx)
     throttle.check(email, client_ip)
     principal: Principal | None = None
+    hashing = await password_hashing(ctx)
     if kind == PrincipalKind.STAFF:
         staff = await session.scalar(select(StaffUser).where(StaffUser.email == email))
-        ok = await verify_password(password, staff.password_hash if staff else None)
+        ok = await verify_password(password, staff.password_hash if staff else None, hashing)
         if ok and staff is not None and staff.is_active:
             principal = Principal.for_staff(staff)
     else:
         driver = await session.scalar(select(Driver).where(Driver.email == email))
-        ok = await verify_password(password, driver.password_hash if driver else None)
+        ok = await verify_password(password, driver.password_hash if driver else None, hashing)
         if ok and driver is not None and driver.is_active:
             principal = Principal.for_driver(driver)
     if principal is None:

@@ -7,14 +7,25 @@ from datetime import timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from backend.db.base import utcnow
+from backend.db.models import StaffRole, StaffUser
 from backend.security import (
     hash_charger_password,
+    hash_password,
     issue_access_token,
+    password_hashing,
     verify_charger_password,
+    verify_password,
 )
-from tests.support.builders import PASSWORD, World, build_world, context, login
+from tests.support.builders import (
+    PASSWORD,
+    World,
+    build_world,
+    context,
+    login,
+)
 
 
 @pytest.fixture
@@ -237,3 +248,45 @@ def test_charger_password_hash_round_trip() -> None:
     assert not verify_charger_password("s3cret-s3cret-s3creT", stored)
     assert not verify_charger_password("anything", "garbage")
     assert hash_charger_password("same") != hash_charger_password("same")  # salted
+
+
+async def test_new_password_hashes_use_the_configured_cost_and_any_cost_verifies(
+    app: FastAPI, client: httpx.AsyncClient, world: World
+) -> None:
+    admin = await login(client, world.admin_email)
+    new = {"email": "new@a.test", "full_name": "New", "password": "another-long-password"}
+    assert (await client.post("/api/v1/staff", json=new, headers=admin)).status_code == 201
+    async with context(app).sessions() as session:
+        stored = await session.scalar(
+            select(StaffUser.password_hash).where(StaffUser.email == "new@a.test")
+        )
+        # A hash made at production cost (argon2-cffi's defaults) still signs in.
+        session.add(
+            StaffUser(
+                operator_id=world.operator_id,
+                email="old@a.test",
+                full_name="Old",
+                password_hash=await hash_password("an-old-long-password"),
+                role=StaffRole.STAFF,
+            )
+        )
+        await session.commit()
+    assert stored is not None and stored.startswith("$argon2id$v=19$m=256,t=1,p=1$")
+    assert (await _login(client, "new@a.test", "another-long-password")).status_code == 200
+    assert (await _login(client, "new@a.test", "another-long-passworD")).status_code == 401
+    async with context(app).sessions() as session:
+        old = await session.scalar(
+            select(StaffUser.password_hash).where(StaffUser.email == "old@a.test")
+        )
+    assert old is not None and old.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert (await _login(client, "old@a.test", "an-old-long-password")).status_code == 200
+
+
+async def test_unknown_account_is_checked_against_a_hash_of_the_configured_cost(
+    app: FastAPI,
+) -> None:
+    hashing = await password_hashing(context(app))
+    assert hashing is await password_hashing(context(app))  # built once per app
+    assert hashing.dummy_hash.startswith("$argon2id$v=19$m=256,t=1,p=1$")
+    assert not await verify_password("anything", None, hashing)
+    assert await verify_password("pw", await hash_password("pw", hashing), hashing)

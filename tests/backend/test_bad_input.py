@@ -129,3 +129,15 @@ async def test_no_input_causes_a_server_error(
             else:
                 await send(method, good_path, headers, data=value)
     assert checked > 500
+
+
+@pytest.mark.parametrize("session_id", [2**31, 2**63, -(10**26)])
+async def test_an_id_beyond_the_database_column_is_refused_not_a_crash(
+    client: httpx.AsyncClient, world: World, session_id: int
+) -> None:
+    # The request model leaves this id unbounded: SQLite or PostgreSQL then refuses it while
+    # encoding the query, which must read as bad input (422) or "no such session" (404).
+    headers = await login(client, world.driver_email, kind="driver")
+    r = await client.post("/api/v1/remote/stop", json={"session_id": session_id}, headers=headers)
+    assert r.status_code in (404, 422), r.text
+    assert r.json()["error"]["code"] in ("not_found", "validation_failed")

@@ -61,6 +61,10 @@ def make_test_settings(database_url: str, tmp_path: Path, **overrides: object) -
         "data_dir": tmp_path,
         "database_url": database_url,
         "secret_key": TEST_SECRET,
+        # argon2 at production cost would dominate test time; hashes stay real argon2id.
+        "password_hash_time_cost": 1,
+        "password_hash_memory_cost": 256,
+        "password_hash_parallelism": 1,
     }
     values.update(overrides)
     return Settings.model_validate(values)

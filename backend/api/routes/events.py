@@ -4,7 +4,9 @@ Drivers receive their own session updates, staff their operator's connector stat
 and faults. Each event is sent as ``id:``/``event:``/``data:`` lines; a client that reconnects
 with ``Last-Event-ID`` first gets what it missed (or a ``stream.resync`` event). A comment
 line every 15 s keeps proxies from closing an idle stream and lets the client notice a dead
-connection. Each user may hold a few streams at once (phone + browser tabs); more get 429.
+connection. Each user may hold a few streams at once (phone + browser tabs) and open only so
+many per minute (a reconnect loop must not hammer the server); beyond either limit the answer
+is 429 with ``Retry-After`` (``event_streams_per_user``, ``event_stream_connects_per_minute``).
 
 The stream authenticates with a short database session of its own, so a listening client
 does not pin a pooled database connection for hours.
@@ -13,8 +15,10 @@ does not pin a pooled database connection for hours.
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -28,29 +32,60 @@ from backend.context import AppContext
 from backend.errors import TooManyRequests
 from backend.security import Principal
 from backend.services.events import Audience
+from backend.settings import Settings
 from backend_client.models import LiveEvent
 
 router = APIRouter(tags=["events"])
 
 KEEPALIVE_SECONDS = 15.0
-MAX_STREAMS_PER_USER = 5
 RETRY_MS = 3000  # what an EventSource waits before reconnecting
+CONNECT_WINDOW_SECONDS = 60.0
+# The default per-user cap; the one in force is ``settings.event_streams_per_user``.
+MAX_STREAMS_PER_USER: int = Settings.model_fields["event_streams_per_user"].default
 
 
 @dataclass
 class _StreamSlots:
-    """Open streams per user, kept in ``ctx.extensions``."""
+    """Open streams and recent connection attempts per user, kept in ``ctx.extensions``."""
 
+    max_open: int
+    connects_per_window: int
+    clock: Callable[[], float] = time.monotonic
     open: dict[tuple[str, int], int] = field(default_factory=dict)
+    connects: dict[tuple[str, int], deque[float]] = field(default_factory=dict)
 
     def acquire(self, key: tuple[str, int]) -> _Slot:
-        if self.open.get(key, 0) >= MAX_STREAMS_PER_USER:
+        """A slot for one more stream of ``key``, or :class:`TooManyRequests`."""
+        now = self.clock()
+        recent = self._recent(key, now)
+        if len(recent) >= self.connects_per_window:
+            retry_after = max(1, int(recent[0] + CONNECT_WINDOW_SECONDS - now + 0.999))
             raise TooManyRequests(
-                f"At most {MAX_STREAMS_PER_USER} event streams per user; close one first.",
+                f"At most {self.connects_per_window} event stream connections per minute; "
+                "wait before reconnecting.",
+                retry_after=retry_after,
+            )
+        recent.append(now)  # refused-for-too-many-open attempts count too: they are load
+        if self.open.get(key, 0) >= self.max_open:
+            raise TooManyRequests(
+                f"At most {self.max_open} event streams per user; close one first.",
                 retry_after=int(KEEPALIVE_SECONDS),
             )
         self.open[key] = self.open.get(key, 0) + 1
         return _Slot(self, key)
+
+    def _recent(self, key: tuple[str, int], now: float) -> deque[float]:
+        if len(self.connects) > 10_000:  # bound memory: drop users idle for a whole window
+            for idle in [
+                k
+                for k, v in self.connects.items()
+                if not v or v[-1] <= now - CONNECT_WINDOW_SECONDS
+            ]:
+                del self.connects[idle]
+        recent = self.connects.setdefault(key, deque(maxlen=self.connects_per_window))
+        while recent and recent[0] <= now - CONNECT_WINDOW_SECONDS:
+            recent.popleft()
+        return recent
 
 
 @dataclass
@@ -72,7 +107,10 @@ class _Slot:
 def _slots(ctx: AppContext) -> _StreamSlots:
     slots = ctx.extensions.get(__name__)
     if not isinstance(slots, _StreamSlots):
-        slots = _StreamSlots()
+        slots = _StreamSlots(
+            max_open=ctx.settings.event_streams_per_user,
+            connects_per_window=ctx.settings.event_stream_connects_per_minute,
+        )
         ctx.extensions[__name__] = slots
     return slots
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from backend.api.auth_deps import AdminStaff
-from backend.api.deps import SessionDep
+from backend.api.deps import ContextDep, SessionDep
 from backend.api.params import IdPath, LimitQuery, OffsetQuery
 from backend.api.responses import errors
+from backend.security import password_hashing
 from backend.services import accounts
 from backend_client.models import Page, StaffCreate, StaffPublic, StaffUpdate
 
@@ -23,9 +24,11 @@ async def list_staff(
 
 @router.post("", response_model=StaffPublic, status_code=201, responses=errors(409))
 async def create_staff(
-    body: StaffCreate, session: SessionDep, principal: AdminStaff
+    body: StaffCreate, ctx: ContextDep, session: SessionDep, principal: AdminStaff
 ) -> StaffPublic:
-    return await accounts.create_staff(session, principal=principal, data=body)
+    return await accounts.create_staff(
+        session, principal=principal, data=body, hashing=await password_hashing(ctx)
+    )
 
 
 @router.get("/{staff_id}", response_model=StaffPublic, responses=errors(404))
@@ -35,7 +38,13 @@ async def get_staff(staff_id: IdPath, session: SessionDep, principal: AdminStaff
 
 @router.patch("/{staff_id}", response_model=StaffPublic, responses=errors(404, 409))
 async def update_staff(
-    staff_id: IdPath, body: StaffUpdate, session: SessionDep, principal: AdminStaff
+    staff_id: IdPath, body: StaffUpdate, ctx: ContextDep, session: SessionDep, principal: AdminStaff
 ) -> StaffPublic:
     """Change name, role, password or deactivate; admins cannot demote themselves."""
-    return await accounts.update_staff(session, principal=principal, staff_id=staff_id, data=body)
+    return await accounts.update_staff(
+        session,
+        principal=principal,
+        staff_id=staff_id,
+        data=body,
+        hashing=await password_hashing(ctx),
+    )
