@@ -18,5 +18,11 @@ trap 'scripts/postgres.sh stop "$pgdir"' EXIT
 url=$(scripts/postgres.sh start "$pgdir" "$port")
 echo "== pytest (PostgreSQL at 127.0.0.1:$port)"
 suites=()
-for d in tests/backend tests/ocpp tests/client tests/payments; do [ -d "$d" ] && suites+=("$d"); done
+# The reliability tests that exercise the database (the others are database-independent or,
+# like test_db_outage.py, start their own PostgreSQL server in the first pass).
+for d in tests/backend tests/ocpp tests/client tests/payments \
+         tests/reliability/test_crash_recovery.py tests/reliability/test_operator_restart.py \
+         tests/reliability/test_api_fuzz.py tests/reliability/test_security.py; do
+  [ -e "$d" ] && suites+=("$d")
+done
 CHARGEPILE_TEST_DATABASE_URL=$url $BIN/pytest -p no:cacheprovider -m "not slow and not browser" "${suites[@]}"

@@ -67,11 +67,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
         "max_overflow": settings.db_max_overflow,
         "pool_timeout": settings.db_pool_timeout,
     }
+    # Bound parameters hold payment, receipt and guest tokens: an error logged with its
+    # statement must not write them into the log.
+    quiet: dict[str, Any] = {"hide_parameters": True}
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if ":memory:" in url or "mode=memory" in url:
             # One shared in-memory database lives in one connection: keep the default pool.
-            engine = create_async_engine(url)
+            engine = create_async_engine(url, **quiet)
         else:
             engine = create_async_engine(
                 url,
@@ -79,10 +82,11 @@ def create_engine(settings: Settings) -> AsyncEngine:
                 # sqlite3's own timeout is the busy timeout too; the pragma below sets it.
                 connect_args={"timeout": settings.db_busy_timeout_ms / 1000},
                 **pool,
+                **quiet,
             )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(settings.db_busy_timeout_ms))
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **pool)
+    return create_async_engine(url, pool_pre_ping=True, **pool, **quiet)
 
 
 def create_session_factory(

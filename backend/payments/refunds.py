@@ -26,12 +26,24 @@ from backend.payments import ledger
 from backend.payments.config import runtime_of
 from backend.payments.operations import add_operation, run_operation, touch_paid_session
 from backend.payments.tariff import format_minor
+from backend.security import Principal
+from backend.services import audit
 
 
 async def refund_payment(
-    ctx: AppContext, *, operator_id: int, payment_id: int, amount_minor: int, reason: str
+    ctx: AppContext,
+    *,
+    operator_id: int,
+    payment_id: int,
+    amount_minor: int,
+    reason: str,
+    by: Principal | None = None,
 ) -> PaymentIntent:
-    """Give back ``amount_minor`` of a captured session payment of ``operator_id``."""
+    """Give back ``amount_minor`` of a captured session payment of ``operator_id``.
+
+    ``by`` is the staff member refunding: the audit entry is written in the refund's own
+    transaction, so there is never a refund without its entry (or an entry without a refund).
+    """
     if amount_minor <= 0:
         raise Invalid("A refund must be a positive amount.", field_name="body.amount_minor")
     now = ctx.clock()
@@ -94,6 +106,12 @@ async def refund_payment(
             op.completed_at = now
         else:
             op = add_operation(db, intent, f"refund{number}", amount_minor, now=now)
+        if by is not None:
+            audit.record(
+                db, principal=by, action="payment.refunded", target_type="payment",
+                target_id=intent.id,
+                detail={"amount_minor": amount_minor, "reason": reason, "refund": number},
+            )  # fmt: skip
         await db.commit()
         op_id = op.id if intent.method == PaymentMethod.CARD else None
     if op_id is not None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictInt, field_validator
 
 from backend_client.models.common import ObjectId, RecordStatus, Text
 
@@ -24,7 +24,7 @@ class ConnectorType(StrEnum):
 
 
 class ConnectorCreate(BaseModel):
-    connector_no: int = Field(ge=1, le=99, description="The OCPP connectorId.")
+    connector_no: StrictInt = Field(ge=1, le=99, description="The OCPP connectorId.")
     connector_type: ConnectorType
     max_kw: float = Field(gt=0, le=1000)
 

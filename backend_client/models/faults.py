@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from backend_client.models.common import Text
 
@@ -57,7 +57,7 @@ class ProblemReportCreate(BaseModel):
     """A driver's report of a problem with a charger (``connector_no`` omitted: the whole
     charger). ``note`` (up to 500 characters) is kept as the fault's ``info``."""
 
-    connector_no: int | None = Field(default=None, ge=1, le=99)
+    connector_no: StrictInt | None = Field(default=None, ge=1, le=99)
     category: ProblemCategory
     note: Annotated[str, Text] = Field(min_length=1, max_length=500)
 

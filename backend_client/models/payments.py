@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StrictInt, model_validator
 
 from backend_client.models.common import Currency, Price
 
@@ -153,7 +153,9 @@ class WalletEntryPublic(BaseModel):
 
 
 class TopUpRequest(BaseModel):
-    amount_minor: int = Field(gt=0, le=100_000_000, description="Minor units, e.g. 10000 = 100.00")
+    amount_minor: StrictInt = Field(
+        gt=0, le=100_000_000, description="Minor units, e.g. 10000 = 100.00"
+    )
     currency: Currency
     payment_method_token: PaymentToken
 
@@ -202,7 +204,7 @@ class Receipt(BaseModel):
 class RefundRequest(BaseModel):
     """Give back part or all of a captured session payment (operator admins)."""
 
-    amount_minor: int = Field(gt=0, le=100_000_000)
+    amount_minor: StrictInt = Field(gt=0, le=100_000_000)
     reason: str = Field(default="", max_length=200)
 
 

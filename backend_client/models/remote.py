@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from backend_client.models.sessions import SessionPublic
 
@@ -28,9 +28,9 @@ class RemoteStartRequest(BaseModel):
     identity ``ocpp_id`` (what the QR label on the charger holds)."""
 
     model_config = ConfigDict(extra="forbid")
-    charger_id: int | None = None
+    charger_id: StrictInt | None = None
     ocpp_id: str | None = Field(default=None, min_length=1, max_length=48)
-    connector_no: int = Field(ge=1, le=99)
+    connector_no: StrictInt = Field(ge=1, le=99)
     id_tag: str | None = Field(
         default=None,
         min_length=1,
@@ -54,7 +54,7 @@ class RemoteStartResult(BaseModel):
 
 class RemoteStopRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    session_id: int
+    session_id: StrictInt = Field(ge=1, le=2_147_483_647)
 
 
 class CommandResult(BaseModel):
@@ -70,19 +70,19 @@ class ResetRequest(BaseModel):
 
 class UnlockRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    connector_no: int = Field(ge=1, le=99)
+    connector_no: StrictInt = Field(ge=1, le=99)
 
 
 class AvailabilityRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    connector_no: int = Field(default=0, ge=0, le=99, description="0: the whole charger.")
+    connector_no: StrictInt = Field(default=0, ge=0, le=99, description="0: the whole charger.")
     operative: bool
 
 
 class TriggerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     message: TriggerableMessage
-    connector_no: int | None = Field(default=None, ge=0, le=99)
+    connector_no: StrictInt | None = Field(default=None, ge=0, le=99)
 
 
 class ConfigurationEntry(BaseModel):
@@ -106,14 +106,14 @@ class ChargingLimitRequest(BaseModel):
     """Cap a connector (or with ``connector_no`` 0 the whole charger) at ``limit``."""
 
     model_config = ConfigDict(extra="forbid")
-    connector_no: int = Field(default=0, ge=0, le=99)
+    connector_no: StrictInt = Field(default=0, ge=0, le=99)
     limit: float = Field(ge=0, le=1_000_000)
     unit: Literal["A", "W"] = "A"
     purpose: Literal["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"] = "TxDefaultProfile"
-    profile_id: int = Field(default=1, ge=1)
-    stack_level: int = Field(default=0, ge=0, le=100)
-    number_phases: int | None = Field(default=None, ge=1, le=3)
-    duration_s: int | None = Field(default=None, gt=0)
+    profile_id: StrictInt = Field(default=1, ge=1)
+    stack_level: StrictInt = Field(default=0, ge=0, le=100)
+    number_phases: StrictInt | None = Field(default=None, ge=1, le=3)
+    duration_s: StrictInt | None = Field(default=None, gt=0)
 
 
 __all__ = [

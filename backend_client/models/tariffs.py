@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, StrictInt, ValidationInfo, field_validator
 
 from backend_client.models.common import Currency, Price, RecordStatus, Text
 
@@ -81,7 +81,7 @@ class TariffUpdate(BaseModel):
     energy_price: Price | None = None
     time_price: Price | None = None
     idle_fee_per_minute: Price | None = None
-    idle_grace_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
+    idle_grace_minutes: StrictInt | None = Field(default=None, ge=0, le=24 * 60)
     tax_rate_percent: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
     bands: list[TimeOfUseBand] | None = Field(default=None, max_length=24)
 

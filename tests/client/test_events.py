@@ -245,7 +245,7 @@ async def test_too_many_streams_is_waited_out_not_fatal(
         await client.auth.login_driver(world.driver_email, PASSWORD)
         streams = [
             client.events.stream(backoff=FAST_BACKOFF)
-            for _ in range(events_route.MAX_STREAMS_PER_USER + 1)
+            for _ in range(app.state.ctx.settings.event_streams_per_user + 1)
         ]
         tasks = [asyncio.create_task(first_event(s)) for s in streams[:-1]]
         await wait_for(lambda: all(s.state == StreamState.CONNECTED for s in streams[:-1]))

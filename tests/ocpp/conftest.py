@@ -19,7 +19,6 @@ import uvicorn
 from fastapi import FastAPI
 
 import backend.app as backend_app
-from backend.api.routes import remote
 from backend.context import AppContext
 from backend.db.models import (
     CardStatus,
@@ -33,13 +32,12 @@ from backend.db.models import (
     Station,
     Tariff,
 )
-from backend.ocpp import mount_ocpp, ocpp_lifecycle, uvicorn_ws_options
+from backend.ocpp import uvicorn_ws_options
 from backend.security import Principal, hash_charger_password, issue_access_token
 from backend.settings import Settings
 from simulators.ocpp import ChargerSpec
 from tests.support.backend import create_schema, fresh_database_url, make_test_settings
 
-OCPP_PATH = "/ocpp/{charge_point_id}"
 
 
 @dataclass
@@ -76,19 +74,6 @@ class LiveBackend:
     def http(self, who: str | None = None) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {self.network.tokens[who]}"} if who else {}
         return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=30)
-
-
-def _wire(app: FastAPI) -> None:
-    """Mount the OCPP endpoint and REST remote routes unless the app factory already does."""
-    paths = {getattr(route, "path", None) for route in app.routes}
-    if OCPP_PATH not in paths:
-        mount_ocpp(app)
-    if "/api/v1/remote/start" not in paths:
-        app.include_router(remote.router, prefix="/api/v1")
-
-
-def _needs_lifecycle() -> bool:
-    return ocpp_lifecycle not in backend_app._builtin_lifecycles()
 
 
 async def seed(ctx: AppContext, charger_ids: list[str], connectors: int) -> Network:
@@ -246,9 +231,8 @@ async def serve_backend(
     tls: tuple[Path, Path] | None = None,
 ) -> AsyncIterator[LiveBackend]:
     await create_schema(settings)
-    lifecycles: list[backend_app.Lifecycle] = [ocpp_lifecycle] if _needs_lifecycle() else []
-    app = backend_app.create_app(settings, lifecycles=lifecycles)
-    _wire(app)
+    # The app factory mounts the OCPP endpoint and the remote routes and runs the central system.
+    app = backend_app.create_app(settings)
     ctx: AppContext = app.state.ctx
     network = await seed(ctx, charger_ids, connectors)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

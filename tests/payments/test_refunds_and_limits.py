@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from backend.db.models import ChargingSession, PaymentStatus, WalletEntry
+from backend.db.models import AuditLog, ChargingSession, PaymentStatus, WalletEntry
 from backend.payments import notify
 from backend.payments.outbox import run_due
 from backend.payments.revenue import captured_revenue
@@ -36,6 +36,11 @@ async def test_wallet_refund_is_a_new_entry_and_never_exceeds_the_capture(
     )
     assert r.status_code == 201, r.text
     assert r.json()["refunded_minor"] == 200
+    async with pa.ctx.sessions() as db:
+        audited = (
+            await db.scalars(select(AuditLog).where(AuditLog.action == "payment.refunded"))
+        ).all()
+    assert [(e.target_id, e.actor_staff_id) for e in audited] == [(str(payment_id), world.admin.id)]
     r = await pa.client.post(
         f"/api/v1/payments/{payment_id}/refunds", json={"amount_minor": 401}, headers=admin
     )

@@ -36,7 +36,7 @@ from backend.db.models import (
     StaffRole,
     StaffUser,
 )
-from backend.security import Principal, hash_password
+from backend.security import PasswordHashing, Principal, hash_password, password_hashing
 from backend.services import accounts, chargers, stations, tariffs
 from backend_client.models import (
     ChargerCreate,
@@ -58,8 +58,9 @@ PASSWORD = "correct-horse-battery"
 
 @functools.cache
 def _default_password_hash() -> str:
-    # argon2 is slow on purpose (~0.1-0.6 s here); hash the shared test password only once.
-    return PasswordHasher().hash(PASSWORD)
+    # argon2 is slow on purpose; the shared test password is hashed once, and at the low cost
+    # test settings use (make_test_settings): verification reads the cost from the hash.
+    return PasswordHasher(time_cost=1, memory_cost=256, parallelism=1).hash(PASSWORD)
 
 
 def context(app: FastAPI) -> AppContext:
@@ -102,10 +103,16 @@ async def create_staff_user(
 
 
 async def create_driver(
-    session: AsyncSession, *, email: str, password: str = PASSWORD
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str = PASSWORD,
+    hashing: PasswordHashing | None = None,
 ) -> DriverProfile:
     return await accounts.sign_up_driver(
-        session, data=DriverSignUp(email=email, full_name="Test Driver", password=password)
+        session,
+        data=DriverSignUp(email=email, full_name="Test Driver", password=password),
+        hashing=hashing,
     )
 
 
@@ -217,7 +224,11 @@ async def build_world(
         staff = await create_staff_user(
             session, operator_id=operator.id, email=f"staff@{prefix}.test", role=StaffRole.STAFF
         )
-        driver = await create_driver(session, email=f"driver@{prefix}.test")
+        driver = await create_driver(
+            session,
+            email=f"driver@{prefix}.test",
+            hashing=await password_hashing(context(app)),
+        )
         tariff = await create_tariff(session, admin=admin)
         station = await create_station(
             session,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from backend.api.auth_deps import CurrentDriver
-from backend.api.deps import SessionDep
+from backend.api.deps import ContextDep, SessionDep
 from backend.api.params import IdPath
 from backend.api.responses import errors
+from backend.security import password_hashing
 from backend.services import accounts, cards
 from backend_client.models import (
     DriverCard,
@@ -21,9 +22,9 @@ router = APIRouter(prefix="/drivers", tags=["drivers"])
 
 
 @router.post("", response_model=DriverProfile, status_code=201, responses=errors(409, auth=False))
-async def sign_up(body: DriverSignUp, session: SessionDep) -> DriverProfile:
+async def sign_up(body: DriverSignUp, session: SessionDep, ctx: ContextDep) -> DriverProfile:
     """Create a driver account; then sign in with ``POST /auth/login`` (kind ``driver``)."""
-    return await accounts.sign_up_driver(session, data=body)
+    return await accounts.sign_up_driver(session, data=body, hashing=await password_hashing(ctx))
 
 
 @router.get("/me", response_model=DriverProfile, responses=errors())
@@ -33,10 +34,12 @@ async def get_profile(session: SessionDep, principal: CurrentDriver) -> DriverPr
 
 @router.patch("/me", response_model=DriverProfile, responses=errors())
 async def update_profile(
-    body: DriverProfileUpdate, session: SessionDep, principal: CurrentDriver
+    body: DriverProfileUpdate, session: SessionDep, principal: CurrentDriver, ctx: ContextDep
 ) -> DriverProfile:
     """Change name, phone, language or password (with the current password)."""
-    return await accounts.update_driver_profile(session, principal=principal, data=body)
+    return await accounts.update_driver_profile(
+        session, principal=principal, data=body, hashing=await password_hashing(ctx)
+    )
 
 
 @router.get("/me/cards", response_model=list[DriverCard], responses=errors())

@@ -32,7 +32,6 @@ from backend.context import AppContext
 from backend.errors import TooManyRequests
 from backend.security import Principal
 from backend.services.events import Audience
-from backend.settings import Settings
 from backend_client.models import LiveEvent
 
 router = APIRouter(tags=["events"])
@@ -40,8 +39,6 @@ router = APIRouter(tags=["events"])
 KEEPALIVE_SECONDS = 15.0
 RETRY_MS = 3000  # what an EventSource waits before reconnecting
 CONNECT_WINDOW_SECONDS = 60.0
-# The default per-user cap; the one in force is ``settings.event_streams_per_user``.
-MAX_STREAMS_PER_USER: int = Settings.model_fields["event_streams_per_user"].default
 
 
 @dataclass

@@ -210,6 +210,7 @@ async def refund(
             payment_id=payment_id,
             amount_minor=body.amount_minor,
             reason=body.reason,
+            by=principal,
         )
         return 201, payment_public(intent).model_dump(mode="json")
 
