@@ -23,7 +23,13 @@ TEST_CARD = "4242 4242 4242 4242"
 def pdf_text(pdf: bytes) -> str:
     """The text drawn in ``pdf``'s (compressed) content streams, built-in fonts only."""
     out = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+    # Each stream is exactly /Length bytes: compressed data may itself end in a newline, so
+    # cutting at "endstream" would sometimes lose its last byte.
+    for m in re.finditer(rb"<<([^<>]*)>>\s*stream\r?\n", pdf):
+        length = re.search(rb"/Length (\d+)", m.group(1))
+        if length is None:
+            continue
+        stream = pdf[m.end() : m.end() + int(length.group(1))]
         try:
             out.append(zlib.decompress(stream).decode("latin-1"))
         except zlib.error:
