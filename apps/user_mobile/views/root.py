@@ -13,7 +13,8 @@ from apps.user_mobile.state.app import DriverState
 from apps.user_mobile.state.charge import ChargeFlow
 from apps.user_mobile.state.links import parse_route
 from apps.user_mobile.state.live import LiveLink
-from apps.user_mobile.views.account import AccountScreen, CardsScreen
+from apps.user_mobile.views.account import AccountScreen
+from apps.user_mobile.views.cards import CardsScreen
 from apps.user_mobile.views.charger import ChargerScreen
 from apps.user_mobile.views.common import go_to
 from apps.user_mobile.views.find import FindScreen, StationScreen
