@@ -39,7 +39,6 @@ from simulators.ocpp import ChargerSpec
 from tests.support.backend import create_schema, fresh_database_url, make_test_settings
 
 
-
 @dataclass
 class Network:
     """What the seed created: ids, charger passwords and API tokens."""
