@@ -409,7 +409,7 @@ def table(r: dict[str, Any]) -> str:
         f"Goal p95 < 300 ms with {r['active']:,} sessions active: {met} "
         f"(p95 {p95:.0f} ms). The machine's 1-minute load average was "
         f"{r['loadavg'][0]:.1f} → {r['loadavg'][1]:.1f} on 2 cores during the measured starts "
-        "(other work of the team ran alongside), so every database round trip"
+        "(the backend, the fleet and the app sessions share them), so every database round trip"
         f"{' (a thread hop in aiosqlite)' if r['database'] == 'SQLite' else ''} and every hop "
         "between the two processes waited for a core. The "
         "backend's own share: a bare start request (a guest's, with a card hold — a little "

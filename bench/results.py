@@ -59,7 +59,7 @@ def machine_description() -> str:
     except (OSError, StopIteration):
         memory = "RAM unknown"
     return (
-        f"{cpu}, {os.cpu_count()} CPUs (shared with the rest of the team's work), {memory}, "
+        f"{cpu}, {os.cpu_count()} CPUs (1-min load average {os.getloadavg()[0]:.1f} as the figures were written), {memory}, "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
     )
 
