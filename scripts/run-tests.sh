@@ -9,8 +9,14 @@ echo "== ruff lint";   $BIN/ruff check .
 echo "== ruff format"; $BIN/ruff format --check .
 echo "== mypy strict"; $BIN/mypy
 
+# One rerun of a failed test: a test that fails and then passes is listed as "rerun" in the
+# summary — a flake to investigate (known: tests/ocpp/test_octt_commands.py::test_tc_013_014
+# once hung for 120 s getting a PostgreSQL connection, see docs/reliability.md), not a pass to
+# ignore. A test that fails twice fails the run.
+RERUN=(--reruns 1 --reruns-delay 1)
+
 echo "== pytest (SQLite)"
-$BIN/pytest -p no:cacheprovider -m "not slow"
+$BIN/pytest -p no:cacheprovider "${RERUN[@]}" -m "not slow"
 
 pgdir=$(mktemp -d /tmp/chargepile-pg.XXXXXX)
 port=$($BIN/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -25,4 +31,4 @@ for d in tests/backend tests/ocpp tests/client tests/payments \
          tests/reliability/test_api_fuzz.py tests/reliability/test_security.py; do
   [ -e "$d" ] && suites+=("$d")
 done
-CHARGEPILE_TEST_DATABASE_URL=$url $BIN/pytest -p no:cacheprovider -m "not slow and not browser" "${suites[@]}"
+CHARGEPILE_TEST_DATABASE_URL=$url $BIN/pytest -p no:cacheprovider "${RERUN[@]}" -m "not slow and not browser" "${suites[@]}"
